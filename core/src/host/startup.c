@@ -1,0 +1,192 @@
+/*
+ * startup.c - the order in which the process comes up and goes down:
+ *
+ *   configuration -> logging -> time zone -> data directory -> storage
+ *   -> identity, calendar (their migrations) -> core routes and checks
+ *   -> modules (init, settings, migrations) -> [server mode] first admin,
+ *   error reporter, jobs.
+ *
+ * hubd adds the HTTP server on top; hubctl uses the same path so both
+ * always see the same schema.
+ */
+#define _GNU_SOURCE
+#include "host/startup.h"
+#include "cache/cache.h"
+#include "calendar/calendar.h"
+#include "host/host.h"
+#include "http/http.h"
+#include "hub_time.h"
+#include "identity/identity.h"
+#include "ops/ops.h"
+#include "sched/sched.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct {
+	int level; /* how far start-up got, for hub_shutdown */
+	int mode;
+	char data_dir[PATH_MAX];
+} g_up;
+
+enum { UP_CONF = 1, UP_STORE, UP_ID, UP_CAL, UP_MODULES, UP_JOBS };
+
+const char *hub_data_dir(void)
+{
+	return g_up.data_dir;
+}
+
+/* mkdir -p with mode 0700 for directories we create. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int level_of(const char *s)
+{
+	if (!s)
+		return HUB_LOG_INFO;
+	if (!strcmp(s, "debug"))
+		return HUB_LOG_DEBUG;
+	if (!strcmp(s, "warn"))
+		return HUB_LOG_WARN;
+	if (!strcmp(s, "error"))
+		return HUB_LOG_ERROR;
+	return HUB_LOG_INFO;
+}
+
+int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
+{
+	const char *v;
+	g_up.mode = mode;
+	if (hub_conf_load(conf_path, err, errlen) != 0)
+		return 2;
+	g_up.level = UP_CONF;
+	hub_log_set_level(level_of(hub_conf_get("server", "log_level")));
+	v = hub_conf_get("server", "log_file");
+	if (mode == HUB_START_SERVER && v && hub_log_open(v) != 0) {
+		snprintf(err, errlen, "%s:%d: [server] key 'log_file': cannot "
+				      "open '%s': %s",
+			 hub_conf_path(), hub_conf_line("server", "log_file"),
+			 v, strerror(errno));
+		return 2;
+	}
+	v = hub_conf_get("server", "timezone");
+	if (hub_time_init(v ? v : "Europe/Berlin") != 0) {
+		snprintf(err, errlen, "%s:%d: [server] key 'timezone': unknown",
+			 hub_conf_path(), hub_conf_line("server", "timezone"));
+		return 2;
+	}
+	hub_cache_configure(
+	    (size_t)hub_conf_int("cache", "max_bytes", 16 * 1024 * 1024));
+	v = hub_conf_get("server", "data_dir");
+	if (!realpath(v ? v : "data", g_up.data_dir))
+		snprintf(g_up.data_dir, sizeof(g_up.data_dir), "%s",
+			 v ? v : "data");
+	char resolved[PATH_MAX];
+	if (mode == HUB_START_CHECK) {
+		/* validate calendar settings, modules and their settings;
+		 * write nothing (the data directory may not exist yet) */
+		if (hub_cal_init(err, errlen) != 0)
+			return 2;
+		g_up.level = UP_CAL;
+		int crc = hub_modules_load(0, err, errlen);
+		if (crc != 0)
+			return crc;
+		g_up.level = UP_MODULES;
+		return 0;
+	}
+	if (make_dirs(g_up.data_dir) != 0 ||
+	    !realpath(g_up.data_dir, resolved)) {
+		snprintf(err, errlen, "data directory %s: %s", g_up.data_dir,
+			 strerror(errno));
+		return 1;
+	}
+	snprintf(g_up.data_dir, sizeof(g_up.data_dir), "%s", resolved);
+	if (mode == HUB_START_SERVER &&
+	    hub_ops_server_lock(g_up.data_dir, err, errlen) != 0)
+		return 1;
+	if (hub_store_open(g_up.data_dir, err, errlen) != 0)
+		return 1;
+	g_up.level = UP_STORE;
+	if (hub_id_init(err, errlen) != 0)
+		return 2;
+	g_up.level = UP_ID;
+	if (hub_id_migrate(err, errlen) != 0)
+		return 1;
+	if (hub_cal_init(err, errlen) != 0)
+		return 2;
+	g_up.level = UP_CAL;
+	if (hub_cal_migrate(err, errlen) != 0)
+		return 1;
+	if (mode == HUB_START_SERVER) {
+		const hub_api *api = hub_host_api();
+		if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
+		    hub_cal_register(hub_core_ctx(), api) != 0 ||
+		    hub_health_register_core() != 0 ||
+		    hub_ops_register_jobs() != 0) {
+			snprintf(err, errlen, "cannot register core routes, "
+					      "checks or jobs (see log)");
+			return 1;
+		}
+	}
+	int mrc = hub_modules_load(1, err, errlen);
+	if (mrc != 0)
+		return mrc;
+	g_up.level = UP_MODULES;
+	if (mode != HUB_START_SERVER)
+		return 0;
+	if (hub_conf_bool("server", "bootstrap_admin", 1) &&
+	    hub_id_bootstrap_admin() != 0) {
+		snprintf(err, errlen, "cannot create the first admin");
+		return 1;
+	}
+	if (hub_report_start(hub_conf_get("server", "sentry_dsn"), err,
+			     errlen) != 0)
+		return 2;
+	if (hub_sched_start() != 0) {
+		snprintf(err, errlen, "cannot start the scheduler");
+		return 1;
+	}
+	g_up.level = UP_JOBS;
+	return 0;
+}
+
+void hub_shutdown(void)
+{
+	if (g_up.level >= UP_JOBS)
+		hub_sched_stop();
+	hub_report_stop();
+	if (g_up.level >= UP_MODULES)
+		hub_modules_unload();
+	if (g_up.level >= UP_CAL)
+		hub_cal_shutdown();
+	if (g_up.level >= UP_ID && g_up.mode != HUB_START_CHECK)
+		hub_id_shutdown();
+	if (g_up.level >= UP_STORE)
+		hub_store_close();
+	if (g_up.mode == HUB_START_SERVER)
+		hub_ops_server_unlock();
+	hub_router_clear();
+	hub_cache_clear();
+	hub_conf_free();
+	g_up.level = 0;
+}

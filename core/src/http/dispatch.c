@@ -1,0 +1,432 @@
+/*
+ * dispatch.c - one request from civetweb to a module handler:
+ *
+ *   request id -> client address -> route (404/405, static files)
+ *   -> authentication and role/scope (401/403) -> CSRF (403)
+ *   -> rate limit (429) -> body limits and content type (413/415)
+ *   -> handler (a crash in it becomes a 500) -> access log and metrics.
+ *
+ * The order of the checks is the precedence api.md prescribes.
+ */
+#define _GNU_SOURCE
+#include "http/request.h"
+#include "host/host.h"
+#include "identity/identity.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* ------------------------------------------------------ crash capture */
+
+/* Set while a handler runs on this thread: a fatal signal jumps back. */
+static __thread sigjmp_buf *t_jump;
+
+static void crash_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	if (t_jump) {
+		sigjmp_buf *j = t_jump;
+		t_jump = NULL;
+		siglongjmp(*j, sig);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Installs the fatal-signal handlers once (process start). */
+void hub_dispatch_install_crash_guard(void);
+void hub_dispatch_install_crash_guard(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* ------------------------------------------------------- request ids */
+
+static int id_char_ok(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	       c == ':';
+}
+
+static void make_request_id(hub_req *req)
+{
+	static __thread uint64_t state;
+	const char *in = mg_get_header(req->conn, "X-Request-Id");
+	if (in) {
+		size_t n = strlen(in), i;
+		for (i = 0; i < n && id_char_ok((unsigned char)in[i]); i++)
+			;
+		if (n > 0 && n <= 64 && i == n) {
+			memcpy(req->id, in, n + 1);
+			return;
+		}
+	}
+	if (state == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		state = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+			(uint64_t)(uintptr_t)&state;
+		if (hub_random(&state, sizeof(state)) != 0 || state == 0)
+			state |= 1;
+	}
+	/* xorshift64*: unique enough for correlation, not a secret */
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	snprintf(req->id, sizeof(req->id), "%016llx",
+		 (unsigned long long)(state * 2685821657736338717ULL));
+}
+
+/* ---------------------------------------------------------- helpers */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int is_write(const char *m)
+{
+	return !strcmp(m, "POST") || !strcmp(m, "PUT") ||
+	       !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
+}
+
+static int known_method(const char *m)
+{
+	return !strcmp(m, "GET") || !strcmp(m, "HEAD") || is_write(m) ||
+	       !strcmp(m, "OPTIONS");
+}
+
+static void set_rate_headers(hub_req *req, const hub_rate_info *ri)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%u", ri->limit);
+	hub_reply_header(req, "RateLimit-Limit", v);
+	snprintf(v, sizeof(v), "%u", ri->remaining);
+	hub_reply_header(req, "RateLimit-Remaining", v);
+	snprintf(v, sizeof(v), "%u", ri->reset_s);
+	hub_reply_header(req, "RateLimit-Reset", v);
+	if (!ri->allowed) {
+		snprintf(v, sizeof(v), "%u",
+			 ri->retry_after ? ri->retry_after : 1);
+		hub_reply_header(req, "Retry-After", v);
+	}
+}
+
+/* Applies the route's rate class per client address and, when signed in,
+ * per account; the stricter answer wins. Returns 1 when allowed. */
+static int rate_check(hub_req *req, const char *cls)
+{
+	hub_rate_info a, b;
+	char key[96];
+	int ok;
+	memset(&a, 0, sizeof(a));
+	snprintf(key, sizeof(key), "ip:%s", req->client);
+	ok = hub_rate_hit(cls, key, &a);
+	if (ok < 0)
+		return 1; /* misconfigured class: fail open, logged there */
+	if (req->authed) {
+		memset(&b, 0, sizeof(b));
+		snprintf(key, sizeof(key), "user:%lld",
+			 (long long)req->user.id);
+		if (hub_rate_hit(cls, key, &b) >= 0 &&
+		    (!b.allowed || b.remaining < a.remaining)) {
+			if (a.allowed || !b.allowed)
+				a = b;
+		}
+	}
+	set_rate_headers(req, &a);
+	if (!a.allowed)
+		hub_metric_add("hub_rate_limited_total", NULL, 1);
+	return a.allowed;
+}
+
+/* Reads the body under the size limit. Returns 0, or the HTTP status to
+ * answer with (413, 400). */
+static int read_body(hub_req *req, size_t max)
+{
+	long long cl = req->ri->content_length;
+	size_t cap, len = 0;
+	if (cl > (long long)max)
+		return 413;
+	cap = cl >= 0 ? (size_t)cl : 16384;
+	req->body = malloc(cap + 1);
+	if (!req->body)
+		return 500;
+	for (;;) {
+		if (len == cap) {
+			if (cl >= 0)
+				break;
+			if (cap >= max + 1)
+				return 413;
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = realloc(req->body, ncap + 1);
+			if (!nb)
+				return 500;
+			req->body = nb;
+			cap = ncap;
+		}
+		int n = mg_read(req->conn, req->body + len, cap - len);
+		if (n < 0)
+			return 400;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return 413;
+	}
+	if (cl >= 0 && len != (size_t)cl)
+		return 400;
+	req->body[len] = 0;
+	req->body_len = len;
+	return 0;
+}
+
+static int content_type_json(const char *ct)
+{
+	if (!ct)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", 16) == 0 &&
+	       (ct[16] == 0 || ct[16] == ';' || ct[16] == ' ');
+}
+
+static void access_log(hub_req *req, const char *route, double secs)
+{
+	char path[512], line[1024], user[160];
+	hub_json_escape(path, sizeof(path), hub_req_path(req));
+	if (req->authed) {
+		char esc[140];
+		hub_json_escape(esc, sizeof(esc), req->user.username);
+		snprintf(user, sizeof(user), ",\"user\":\"%s\"", esc);
+	} else {
+		user[0] = 0;
+	}
+	snprintf(line, sizeof(line),
+		 "{\"level\":\"info\",\"module\":\"http\",\"msg\":\"access\","
+		 "\"id\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
+		 "\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
+		 "\"ms\":%.3f,\"client\":\"%s\"%s}",
+		 req->id, req->ri->request_method, path, route, req->status,
+		 req->bytes_out, secs * 1000.0, req->client, user);
+	hub_log_raw(line);
+}
+
+static int g_access_log = 1;
+
+/* Requests being handled, and whether the server is draining. */
+static _Atomic long g_inflight;
+static _Atomic int g_draining;
+
+/* Starts draining: new requests get 503, in-flight ones finish. */
+void hub_dispatch_drain(void);
+void hub_dispatch_drain(void)
+{
+	g_draining = 1;
+}
+
+/* Number of requests being handled right now. */
+long hub_dispatch_inflight(void);
+long hub_dispatch_inflight(void)
+{
+	return g_inflight;
+}
+
+/* Turns the per-request access log on or off. */
+void hub_dispatch_access_log(int on);
+void hub_dispatch_access_log(int on)
+{
+	g_access_log = on;
+}
+
+/* ---------------------------------------------------------- dispatch */
+
+/* Authenticates and authorises; answers and returns -1 when refused. */
+static int authorise(hub_req *req, const hub_route *r)
+{
+	int rc = hub_id_authenticate(mg_get_header(req->conn, "Cookie"),
+				     mg_get_header(req->conn, "Authorization"),
+				     &req->user, req->csrf);
+	if (rc != HUB_AUTH_OK) {
+		if (r->flags & HUB_ROUTE_PUBLIC)
+			return 0;
+		hub_reply_error(req, 401, "unauthenticated",
+				rc == HUB_AUTH_INVALID
+				    ? "session expired or credentials invalid"
+				    : "sign in first",
+				NULL);
+		return -1;
+	}
+	req->authed = 1;
+	if (r->flags & HUB_ROUTE_PUBLIC)
+		return 0;
+	if (r->roles && !(r->roles & (unsigned)req->user.role)) {
+		hub_reply_error(req, 403, "forbidden",
+				"your role may not do this", NULL);
+		return -1;
+	}
+	if (req->user.via_token && !(r->scopes & req->user.scopes)) {
+		hub_reply_error(req, 403, "forbidden",
+				"the API token's scope does not allow this",
+				NULL);
+		return -1;
+	}
+	if (!req->user.via_token && is_write(req->ri->request_method)) {
+		const char *t = mg_get_header(req->conn, "X-CSRF-Token");
+		if (!t || !req->csrf[0] || !hub_ct_streq(t, req->csrf)) {
+			hub_reply_error(req, 403, "csrf",
+					"missing or wrong X-CSRF-Token", NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
+{
+	sigjmp_buf jb;
+	volatile int sig;
+	if ((sig = sigsetjmp(jb, 1)) == 0) {
+		t_jump = &jb;
+		r->handler(req, r->userdata);
+		t_jump = NULL;
+	} else {
+		char msg[256];
+		t_jump = NULL;
+		snprintf(msg, sizeof(msg),
+			 "handler %s %s crashed (signal %d), request %s",
+			 r->method, r->pattern, (int)sig, req->id);
+		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core", "%s",
+			 msg);
+		if (hub_host_api()->report_error)
+			hub_host_api()->report_error(owner, msg);
+		if (!req->replied)
+			hub_reply_error(req, 500, "internal",
+					"internal error", NULL);
+		return;
+	}
+	if (!req->replied) {
+		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
+			 "handler %s %s returned without answering",
+			 r->method, r->pattern);
+		hub_reply_error(req, 500, "internal", "internal error", NULL);
+	}
+}
+
+int hub_dispatch(struct mg_connection *conn)
+{
+	hub_req *req = calloc(1, sizeof(*req));
+	const hub_route *r = NULL;
+	const char *route_name = "-";
+	double t0 = now_s();
+	int status;
+
+	if (!req)
+		return 0; /* let civetweb answer */
+	g_inflight++;
+	req->conn = conn;
+	req->ri = mg_get_request_info(conn);
+	req->is_head = !strcmp(req->ri->request_method, "HEAD");
+	req->is_tls = req->ri->is_ssl;
+	make_request_id(req);
+	hub_proxy_client(req->ri, req->client, sizeof(req->client));
+
+	const char *method = req->ri->request_method;
+	const char *path = hub_req_path(req);
+	if (g_draining) {
+		hub_reply_header(req, "Connection", "close");
+		hub_reply_header(req, "Retry-After", "1");
+		hub_reply_error(req, 503, "shutting_down",
+				"the server is restarting; retry", NULL);
+		goto done;
+	}
+	if (!known_method(method)) {
+		hub_reply_error(req, 501, "not_implemented",
+				"method not supported", NULL);
+		goto done;
+	}
+	if (!hub_router_match(method, path, &req->m)) {
+		if ((!strcmp(method, "GET") || req->is_head) &&
+		    hub_static_serve(req, path)) {
+			route_name = "static";
+			goto done;
+		}
+		if (req->m.path_found) {
+			hub_reply_header(req, "Allow", req->m.allow);
+			hub_reply_error(req, 405, "method_not_allowed",
+					"method not allowed on this path",
+					NULL);
+		} else {
+			hub_reply_error(req, 404, "not_found", "no such path",
+					NULL);
+		}
+		goto done;
+	}
+	r = req->m.route;
+	route_name = r->pattern;
+	if (authorise(req, r) != 0)
+		goto done;
+	if (r->rate_class && !rate_check(req, r->rate_class)) {
+		hub_reply_error(req, 429, "rate_limited",
+				"too many requests; retry later", NULL);
+		goto done;
+	}
+	if (is_write(method)) {
+		long long cl = req->ri->content_length;
+		const char *te = mg_get_header(conn, "Transfer-Encoding");
+		int has_body = cl > 0 || (cl < 0 && te != NULL);
+		if (cl > (long long)hub_server_max_body()) {
+			hub_reply_error(req, 413, "body_too_large",
+					"request body too large", NULL);
+			goto done;
+		}
+		if (has_body && !(r->flags & HUB_ROUTE_NO_JSON_BODY) &&
+		    !content_type_json(mg_get_header(conn, "Content-Type"))) {
+			hub_reply_error(req, 415, "unsupported_media_type",
+					"send Content-Type: application/json",
+					NULL);
+			goto done;
+		}
+		status = has_body ? read_body(req, hub_server_max_body()) : 0;
+		if (status == 413) {
+			hub_reply_error(req, 413, "body_too_large",
+					"request body too large", NULL);
+			goto done;
+		} else if (status) {
+			hub_reply_error(req, status, "bad_request",
+					"could not read the request body",
+					NULL);
+			goto done;
+		}
+	}
+	run_handler(req, r, req->m.owner);
+done:
+	if (!req->replied)
+		hub_reply_error(req, 500, "internal", "internal error", NULL);
+	double secs = now_s() - t0;
+	hub_metric_observe_request(route_name, req->status, secs);
+	if (g_access_log)
+		access_log(req, route_name, secs);
+	status = req->status;
+	hub_req_release(req);
+	free(req);
+	g_inflight--;
+	return status > 0 ? status : 500;
+}

@@ -1,0 +1,74 @@
+/*
+ * request.h - the hub_req object shared by the files of core/src/http.
+ */
+#ifndef HUB_REQUEST_H
+#define HUB_REQUEST_H
+
+#include "http/http.h"
+#include <civetweb.h>
+
+#define HUB_REQ_MAX_HEADERS 24
+
+typedef struct req_block {
+	struct req_block *next;
+	size_t used, cap;
+	unsigned char data[];
+} req_block;
+
+struct hub_req {
+	struct mg_connection *conn;
+	const struct mg_request_info *ri;
+	hub_match m;
+	char id[72];
+	char client[64];
+	/* authentication */
+	int authed;
+	hub_user user;
+	char csrf[65];
+	/* body */
+	char *body;
+	size_t body_len;
+	/* query string, parsed on first use */
+	int q_parsed;
+	size_t nq;
+	struct {
+		char *name;
+		char *value;
+	} q[32];
+	/* per-request memory */
+	req_block *arena;
+	/* response */
+	int replied;
+	int status;
+	size_t bytes_out;
+	size_t nextra;
+	struct {
+		char *name;
+		char *value;
+	} extra[HUB_REQ_MAX_HEADERS];
+	int is_head;
+	int is_tls;
+};
+
+/* Frees everything the request allocated. */
+void hub_req_release(hub_req *req);
+
+/* Sends the security headers every response carries. */
+void hub_http_security_headers(hub_req *req, int is_html);
+
+/* Serves a static file for GET/HEAD under a registered prefix. Returns 1
+ * when it answered (file or error), 0 when no static prefix matches. */
+int hub_static_serve(hub_req *req, const char *path);
+
+/* Real client address of a connection (X-Forwarded-For from trusted
+ * proxies). */
+void hub_proxy_client(const struct mg_request_info *ri, char *out,
+		      size_t outlen);
+
+/* Dispatches one request (the civetweb begin_request callback body). */
+int hub_dispatch(struct mg_connection *conn);
+
+/* Server options as applied (for the dispatcher). */
+size_t hub_server_max_body(void);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * hubd - the Business Hub server.
+ *
+ *   hubd -c plugins.conf [--check]
+ *
+ * Exit codes: 0 after a clean stop (SIGTERM/SIGINT drain in-flight
+ * requests first), 1 on a start-up failure, 2 on a bad configuration
+ * (one line naming file, line and key). SIGHUP reopens the log file.
+ */
+#define _GNU_SOURCE
+#include "host/host.h"
+#include "host/startup.h"
+#include "http/http.h"
+
+#include <civetweb.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: hubd -c FILE [--check]\n"
+		    "  -c FILE   configuration (plugins.conf)\n"
+		    "  --check   validate the configuration and modules, then "
+		    "exit\n"
+		    "  --version print the version\n");
+}
+
+/* Blocks the control signals in this and every later thread; the main
+ * thread collects them with sigtimedwait. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve(void)
+{
+	hub_server_opts o;
+	char err[1024];
+	const char *listen = hub_conf_get("server", "listen");
+	memset(&o, 0, sizeof(o));
+	o.listen = listen ? listen : "127.0.0.1:8080";
+	o.threads = (unsigned)hub_conf_int("server", "threads", 32);
+	o.max_body = (size_t)hub_conf_int("server", "max_body_bytes",
+					  1024 * 1024);
+	o.request_timeout_ms =
+	    (unsigned)hub_conf_int("server", "request_timeout_ms", 30000);
+	o.tls_certificate = hub_conf_get("server", "tls_certificate");
+	o.trusted_proxies = hub_conf_get("server", "trusted_proxies");
+	if (hub_server_start(&o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hubd: %s\n", err);
+		return 1;
+	}
+	hub_logf(HUB_LOG_INFO, "hubd", "listening on %s (port %d), %u threads",
+		 o.listen, hub_server_port(), o.threads);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = NULL;
+	int check = 0, rc;
+	char err[1024] = "";
+	sigset_t set;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+			conf = argv[++i];
+		} else if (!strcmp(argv[i], "--check")) {
+			check = 1;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("hubd %s\n", HUB_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!conf) {
+		usage(stderr);
+		return 2;
+	}
+	block_signals(&set);
+	mg_init_library(0);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	rc = hub_startup(conf, check ? HUB_START_CHECK : HUB_START_SERVER, err,
+			 sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "hubd: %s\n", err);
+		hub_shutdown();
+		return rc;
+	}
+	if (check) {
+		printf("%s: configuration OK\n", conf);
+		hub_shutdown();
+		return 0;
+	}
+	if (serve() != 0) {
+		hub_shutdown();
+		return 1;
+	}
+	for (;;) {
+		struct timespec tick = {1, 0};
+		int sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGHUP) {
+			hub_log_reopen();
+			hub_logf(HUB_LOG_INFO, "hubd", "log file reopened");
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			hub_logf(HUB_LOG_INFO, "hubd",
+				 "signal %d: draining requests", sig);
+			break;
+		}
+	}
+	hub_server_stop();
+	hub_shutdown();
+	hub_logf(HUB_LOG_INFO, "hubd", "stopped");
+	curl_global_cleanup();
+	mg_exit_library();
+	return 0;
+}

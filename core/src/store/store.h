@@ -1,0 +1,102 @@
+/*
+ * store.h - the storage service (core/src/store).
+ *
+ * One engine-neutral interface over SQLite (embedded default) and, later,
+ * PostgreSQL. Modules reach it only through hub_api; the core calls these
+ * functions directly. Placeholders are `?` everywhere; a backend rewrites
+ * them as it needs. Return codes are enum hub_db_rc from hub/module.h.
+ */
+#ifndef HUB_STORE_H
+#define HUB_STORE_H
+
+#include "hub/module.h"
+
+/* Opens the store for `data_dir` (creates <data_dir>/hub.db with WAL,
+ * foreign keys and a busy timeout). Call once before serving, before any
+ * thread uses hub_store_db. Returns 0, or -1 with a message in err. */
+int hub_store_open(const char *data_dir, char *err, size_t errlen);
+
+/* Closes every connection. Call after all threads have stopped. */
+void hub_store_close(void);
+
+/* The calling thread's connection (opened lazily, closed at thread exit).
+ * Borrowed. NULL when the store is not open or the open failed. */
+hub_db *hub_store_db(void);
+
+/* Path of the database file. Borrowed, valid while the store is open. */
+const char *hub_store_path(void);
+
+int hub_store_prepare(hub_db *db, const char *sql, hub_stmt **out);
+int hub_store_exec(hub_db *db, const char *sql);
+int hub_store_begin(hub_db *db);
+int hub_store_commit(hub_db *db);
+int hub_store_rollback(hub_db *db);
+int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud);
+int64_t hub_store_last_id(hub_db *db);
+int hub_store_changes(hub_db *db);
+const char *hub_store_errmsg(hub_db *db);
+const char *hub_store_dialect(hub_db *db);
+
+int hub_stmt_bind_text(hub_stmt *st, int idx, const char *s);
+int hub_stmt_bind_int(hub_stmt *st, int idx, int64_t v);
+int hub_stmt_bind_double(hub_stmt *st, int idx, double v);
+int hub_stmt_bind_null(hub_stmt *st, int idx);
+int hub_stmt_bind_blob(hub_stmt *st, int idx, const void *p, size_t n);
+int hub_stmt_step(hub_stmt *st);
+int hub_stmt_reset(hub_stmt *st);
+void hub_stmt_finalize(hub_stmt *st);
+int hub_col_count(hub_stmt *st);
+int hub_col_type(hub_stmt *st, int col);
+int64_t hub_col_int(hub_stmt *st, int col);
+double hub_col_double(hub_stmt *st, int col);
+const char *hub_col_text(hub_stmt *st, int col);
+const void *hub_col_blob(hub_stmt *st, int col, size_t *len);
+
+/* Applies pending migrations of `module` (versions strictly increasing),
+ * each in its own transaction, recording them in hub_migrations. Stops at
+ * the first failure, leaving that migration unapplied. Returns 0 or -1
+ * with "module NAME migration N: reason" in err. */
+typedef struct hub_migration_def {
+	int version;
+	const char *sql;
+	const char *sql_pg;
+} hub_migration_def;
+int hub_store_migrate(const char *module, const hub_migration_def *defs,
+		      size_t n, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+ * Additions (store subsystem). See docs/STORAGE.md for the SQL subset.
+ * --------------------------------------------------------------------- */
+
+/* The data directory given to hub_store_open. Borrowed, valid while the
+ * store is open; NULL when it is closed. */
+const char *hub_store_data_dir(void);
+
+/* Sets how long a writer waits for the write lock before HUB_DB_EBUSY
+ * (default 5000 ms). Call before hub_store_open. */
+void hub_store_set_busy_timeout(int ms);
+
+/* 1 while a transaction is open on `db`, else 0. */
+int hub_store_in_transaction(hub_db *db);
+
+/* Highest migration version of `module` recorded in hub_migrations (0 when
+ * none or the table does not exist yet), or a negative hub_db_rc. */
+int hub_store_schema_version(hub_db *db, const char *module);
+
+/* Short stable name of a hub_db_rc ("constraint", "busy", "full", ...).
+ * Static string. */
+const char *hub_store_rc_name(int rc);
+
+/* Checks `sql` against the portable subset of docs/STORAGE.md (outside
+ * string literals and comments). Returns 0 when portable; -1 with the first
+ * problem named in why (always NUL-terminated) otherwise. */
+int hub_store_sql_lint(const char *sql, char *why, size_t whylen);
+
+/* Rewrites portable SQL into PostgreSQL's dialect: `?` placeholders become
+ * $1, $2, ...; types INTEGER -> BIGINT, REAL -> DOUBLE PRECISION,
+ * BLOB -> BYTEA, and "INTEGER PRIMARY KEY" -> an identity column. String
+ * literals, quoted identifiers and comments are left alone. Owned: free().
+ * NULL on out of memory. */
+char *hub_store_sql_to_pg(const char *sql);
+
+#endif

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# ./test.sh - builds and runs the whole test suite: unit, module fixtures,
+# integration over HTTP, store, identity, calendar (against the fake
+# Google server), booking, browser pages; then the same suite built with
+# AddressSanitizer + UndefinedBehaviorSanitizer; then every fuzz target
+# for a bounded time. Installs missing Debian packages when run as root.
+#
+#   ./test.sh            everything
+#   ./test.sh --quick    the normal build only (no sanitizers, no fuzzing)
+set -euo pipefail
+cd "$(dirname "$0")"
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+jobs=$(nproc)
+
+scripts/deps.sh build test browser
+werror=OFF
+[[ -n ${CI:-} ]] && werror=ON
+
+step() { printf '\n==== %s ====\n' "$*"; }
+fails=0
+
+step "build (warnings as errors: $werror)"
+cmake -S . -B build-test -DHUB_WERROR=$werror >/dev/null
+cmake --build build-test -j"$jobs"
+step "tests"
+(cd build-test && ctest --output-on-failure -j"$jobs") || fails=1
+
+if [[ $quick -eq 0 ]]; then
+  step "build with ASan + UBSan"
+  cmake -S . -B build-asan -DHUB_SANITIZE=ON -DHUB_WERROR=$werror \
+    -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake --build build-asan -j"$jobs"
+  step "tests under ASan + UBSan"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j"$jobs" -LE 'bench|browser') || fails=1
+
+  step "fuzzing (libFuzzer, bounded)"
+  CC=clang cmake -S . -B build-fuzz -DHUB_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+    >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target fuzz_all
+  tests/fuzz/run_fuzzers.sh build-fuzz "${HUB_FUZZ_SECONDS:-30}" || fails=1
+fi
+
+step "result"
+if [[ $fails -ne 0 ]]; then
+  echo "test.sh: some tests failed"
+  exit 1
+fi
+echo "test.sh: all suites passed"
