@@ -208,6 +208,72 @@ static void test_health(void)
 	http_free(&r);
 }
 
+static void test_proxy(void)
+{
+	http_res r;
+	const char *xff[] = {"X-Forwarded-For: 203.0.113.9, 10.1.2.3", NULL};
+	/* this server trusts no proxy: the header is ignored */
+	CHECK_INT(get("/fixture/whoami", xff, &r), 200);
+	CHECK(has(&r, "\"client\":\"127.0.0.1\""));
+	http_free(&r);
+}
+
+/* A second server that trusts 127.0.0.1 and 10.0.0.0/8 as proxies: the
+ * client is the right-most address that is not a trusted proxy; SIGHUP
+ * reopens its log file after rotation. */
+static void test_trusted_proxy_and_hup(void)
+{
+	char conf[2048], log[400], rotated[420], url[256], buf[65536];
+	hubproc p;
+	http_res r;
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:%%PORT%%\ndata_dir = %%DATA%%\n"
+		 "module_dir = %%MODULES%%\ntrusted_proxies = 127.0.0.1, "
+		 "10.0.0.0/8\nlog_file = %%DATA%%.log\n"
+		 "\n[module.health]\npath = health.so\n\n"
+		 "[module.misbehaves]\npath = %s/misbehaves.so\n",
+		 FIXTURE_DIR);
+	if (hubproc_start(&p, conf, NULL) != 0) {
+		CHECK(0);
+		return;
+	}
+	const char *xff[] = {"X-Forwarded-For: 203.0.113.9, 10.1.2.3", NULL};
+	const char *junk[] = {"X-Forwarded-For: not-an-address", NULL};
+	snprintf(url, sizeof(url), "%s/fixture/whoami", p.base);
+	CHECK_INT(http_do("GET", url, xff, NULL, 0, &r), 0);
+	CHECK(has(&r, "\"client\":\"203.0.113.9\""));
+	http_free(&r);
+	CHECK_INT(http_do("GET", url, junk, NULL, 0, &r), 0);
+	CHECK(has(&r, "\"client\":\"127.0.0.1\""));
+	http_free(&r);
+
+	snprintf(log, sizeof(log), "%s/data.log", p.dir);
+	snprintf(rotated, sizeof(rotated), "%s.1", log);
+	sleep(2); /* the access log is flushed once a second */
+	CHECK_INT(rename(log, rotated), 0);
+	kill(p.pid, SIGHUP);
+	sleep(1);
+	CHECK_INT(http_do("GET", url, NULL, NULL, 0, &r), 0);
+	http_free(&r);
+	sleep(2);
+	FILE *fp = fopen(log, "r");
+	size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = 0;
+	CHECK(fp != NULL);
+	CHECK(strstr(buf, "log file reopened") != NULL);
+	CHECK(strstr(buf, "\"route\":\"/fixture/whoami\"") != NULL);
+	fp = fopen(rotated, "r");
+	n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = 0;
+	CHECK(strstr(buf, "203.0.113.9") != NULL);
+	CHECK_INT(hubproc_stop(&p, SIGTERM), 0);
+	hubproc_cleanup(&p);
+}
+
 static void *slow_request(void *arg)
 {
 	long *status = arg;
@@ -281,6 +347,8 @@ int main(void)
 	test_static();
 	test_crash();
 	test_health();
+	test_proxy();
+	test_trusted_proxy_and_hup();
 	test_drain();
 	hubproc_cleanup(&h);
 	snprintf(path, sizeof(path), "rm -rf '%s'", web);

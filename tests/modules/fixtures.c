@@ -116,6 +116,14 @@ static int h_param(hub_req *req, void *ud)
 		     0 * api->setting_int(NULL, "x", 0));
 	return api->reply_json(req, 200, buf);
 }
+static int h_whoami(hub_req *req, void *ud)
+{
+	char buf[256];
+	(void)ud;
+	snprintf(buf, sizeof(buf), "{\"client\":\"%s\"}",
+		 api->req_client(req));
+	return api->reply_json(req, 200, buf);
+}
 static int h_slow(hub_req *req, void *ud)
 {
 	(void)ud;
@@ -147,6 +155,8 @@ static int init(hub_ctx *ctx, const hub_api *a)
 	    {"GET", "/fixture/items/{id}", h_param, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/slow", h_slow, NULL, 0, 0, NULL,
+	     HUB_ROUTE_PUBLIC},
+	    {"GET", "/fixture/whoami", h_whoami, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/private", h_ok, NULL, HUB_ROLE_ADMIN, 0, NULL,
 	     0},

@@ -21,9 +21,14 @@ static struct {
 	FILE *fp;             /* NULL = stderr */
 	char path[4096];      /* "" = stderr */
 	int level;            /* minimum level written */
-} g_log = {PTHREAD_MUTEX_INITIALIZER, NULL, "", HUB_LOG_INFO};
+	int buffered;         /* info lines wait for hub_log_flush */
+	size_t npending;      /* bytes in pending */
+	char pending[64 * 1024];
+} g_log = {PTHREAD_MUTEX_INITIALIZER, NULL, "", HUB_LOG_INFO, 0, 0, {0}};
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+static void flush_locked(void);
 
 /* Opens `path` for appending (NULL or "" = stderr). Returns 0 or -1. */
 int hub_log_open(const char *path)
@@ -34,9 +39,9 @@ int hub_log_open(const char *path)
 		fp = fopen(path, "ae");
 		if (!fp)
 			return -1;
-		setvbuf(fp, NULL, _IOLBF, 0);
 	}
 	pthread_mutex_lock(&g_log.lock);
+	flush_locked();
 	if (g_log.fp)
 		fclose(g_log.fp);
 	g_log.fp = fp;
@@ -112,19 +117,62 @@ void hub_json_escape(char *out, size_t outlen, const char *s)
 	out[o] = 0;
 }
 
-static void write_line(const char *line)
+/* Sends the pending buffer to the stream; lock held. */
+static void flush_locked(void)
+{
+	FILE *fp = g_log.fp ? g_log.fp : stderr;
+	if (g_log.npending) {
+		fwrite(g_log.pending, 1, g_log.npending, fp);
+		g_log.npending = 0;
+	}
+	fflush(fp);
+}
+
+/* Writes one line. When buffered, info lines collect in a 64 KiB buffer
+ * that hub_log_flush (once a second from hubd's main loop) or a full
+ * buffer writes out, so the access log costs no system call per request;
+ * warnings and errors go out at once, after what was pending. */
+static void write_line(const char *line, int level)
+{
+	size_t len = strlen(line);
+	pthread_mutex_lock(&g_log.lock);
+	if (g_log.buffered && level < HUB_LOG_WARN &&
+	    len + 1 <= sizeof(g_log.pending)) {
+		if (g_log.npending + len + 1 > sizeof(g_log.pending))
+			flush_locked();
+		memcpy(g_log.pending + g_log.npending, line, len);
+		g_log.pending[g_log.npending + len] = '\n';
+		g_log.npending += len + 1;
+	} else {
+		FILE *fp = g_log.fp ? g_log.fp : stderr;
+		if (g_log.npending)
+			flush_locked();
+		fputs(line, fp);
+		fputc('\n', fp);
+		fflush(fp);
+	}
+	pthread_mutex_unlock(&g_log.lock);
+}
+
+void hub_log_buffered(int on)
 {
 	pthread_mutex_lock(&g_log.lock);
-	FILE *fp = g_log.fp ? g_log.fp : stderr;
-	fputs(line, fp);
-	fputc('\n', fp);
-	fflush(fp);
+	if (!on)
+		flush_locked();
+	g_log.buffered = on;
+	pthread_mutex_unlock(&g_log.lock);
+}
+
+void hub_log_flush(void)
+{
+	pthread_mutex_lock(&g_log.lock);
+	flush_locked();
 	pthread_mutex_unlock(&g_log.lock);
 }
 
 void hub_log_raw(const char *json_line)
 {
-	write_line(json_line);
+	write_line(json_line, HUB_LOG_INFO);
 }
 
 void hub_logv(int level, const char *module, const char *fmt, va_list ap)
@@ -149,7 +197,7 @@ void hub_logv(int level, const char *module, const char *fmt, va_list ap)
 		 "{\"ts\":\"%s\",\"level\":\"%s\",\"module\":\"%s\","
 		 "\"msg\":\"%s\"}",
 		 ts, level_names[level], mod, esc);
-	write_line(line);
+	write_line(line, level);
 }
 
 void hub_logf(int level, const char *module, const char *fmt, ...)

@@ -66,6 +66,10 @@ int hub_log_open(const char *path);
 /* Re-opens the log file (SIGHUP); safe to call from a normal thread. */
 void hub_log_reopen(void);
 void hub_log_set_level(int level);
+/* Lets info lines wait in the buffer until hub_log_flush (the server
+ * calls it once a second); call before any other thread writes. */
+void hub_log_buffered(int on);
+void hub_log_flush(void);
 /* Writes one JSON line {"ts","level","module","msg"}. Thread-safe. */
 void hub_logf(int level, const char *module, const char *fmt, ...)
 	HUB_PRINTF(3, 4);

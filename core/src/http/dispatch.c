@@ -249,8 +249,6 @@ long hub_dispatch_inflight(void)
 	return g_inflight;
 }
 
-/* Turns the per-request access log on or off. */
-void hub_dispatch_access_log(int on);
 void hub_dispatch_access_log(int on)
 {
 	g_access_log = on;
@@ -303,7 +301,7 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 {
 	sigjmp_buf jb;
 	volatile int sig;
-	if ((sig = sigsetjmp(jb, 1)) == 0) {
+	if ((sig = sigsetjmp(jb, 0)) == 0) { /* SA_NODEFER: no mask to restore */
 		t_jump = &jb;
 		r->handler(req, r->userdata);
 		t_jump = NULL;

@@ -71,6 +71,9 @@ int hub_server_start(const hub_server_opts *o, char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
 int hub_server_port(void);
 
+/* Turns the per-request JSON access log line on or off (default on). */
+void hub_dispatch_access_log(int on);
+
 /* Stops accepting, waits for in-flight requests, stops the workers. */
 void hub_server_stop(void);
 

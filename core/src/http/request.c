@@ -170,66 +170,98 @@ int hub_reply_header(hub_req *req, const char *name, const char *value)
 	return 0;
 }
 
-static const char *const sec_headers[][2] = {
-    {"X-Content-Type-Options", "nosniff"},
-    {"X-Frame-Options", "DENY"},
-    {"Referrer-Policy", "no-referrer"},
-    {"Cross-Origin-Opener-Policy", "same-origin"},
-    {"Cross-Origin-Resource-Policy", "same-origin"},
-    {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
-};
+/* The headers every response carries (see docs/SECURITY.md). */
+static const char sec_headers[] =
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "Cross-Origin-Opener-Policy: same-origin\r\n"
+    "Cross-Origin-Resource-Policy: same-origin\r\n"
+    "Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n"
+    "Content-Security-Policy: default-src 'self'; script-src 'self'; "
+    "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'\r\n";
 
-void hub_http_security_headers(hub_req *req, int is_html)
+static const char hsts[] =
+    "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n";
+
+/* Appends to a bounded buffer; returns the new length (may exceed cap,
+ * in which case the caller grows and retries). */
+static size_t put(char *buf, size_t cap, size_t len, const char *s, size_t n)
 {
-	(void)is_html;
-	for (size_t i = 0; i < sizeof(sec_headers) / sizeof(sec_headers[0]);
-	     i++)
-		mg_response_header_add(req->conn, sec_headers[i][0],
-				       sec_headers[i][1], -1);
-	mg_response_header_add(
-	    req->conn, "Content-Security-Policy",
-	    "default-src 'self'; script-src 'self'; style-src 'self'; "
-	    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
-	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-	    -1);
-	if (req->is_tls)
-		mg_response_header_add(req->conn, "Strict-Transport-Security",
-				       "max-age=31536000; includeSubDomains",
-				       -1);
+	if (len + n <= cap)
+		memcpy(buf + len, s, n);
+	return len + n;
 }
 
+/* Builds status line and headers into buf (cap bytes). Returns the
+ * length needed (which may exceed cap). */
+static size_t build_head(hub_req *req, int status, const char *content_type,
+			 size_t body_len, char *buf, size_t cap)
+{
+	char line[160];
+	size_t len = 0;
+	int has_cache = 0, n;
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status,
+		     mg_get_response_code_text(req->conn, status));
+	len = put(buf, cap, len, line, (size_t)n);
+	if (content_type) {
+		len = put(buf, cap, len, "Content-Type: ", 14);
+		len = put(buf, cap, len, content_type, strlen(content_type));
+		len = put(buf, cap, len, "\r\n", 2);
+	}
+	n = snprintf(line, sizeof(line),
+		     "Content-Length: %zu\r\nX-Request-Id: %s\r\n", body_len,
+		     req->id);
+	len = put(buf, cap, len, line, (size_t)n);
+	len = put(buf, cap, len, sec_headers, sizeof(sec_headers) - 1);
+	if (req->is_tls)
+		len = put(buf, cap, len, hsts, sizeof(hsts) - 1);
+	for (size_t i = 0; i < req->nextra; i++) {
+		const char *k = req->extra[i].name, *v = req->extra[i].value;
+		if (!strcasecmp(k, "Cache-Control"))
+			has_cache = 1;
+		len = put(buf, cap, len, k, strlen(k));
+		len = put(buf, cap, len, ": ", 2);
+		len = put(buf, cap, len, v, strlen(v));
+		len = put(buf, cap, len, "\r\n", 2);
+	}
+	if (!has_cache)
+		len = put(buf, cap, len, "Cache-Control: no-store\r\n", 25);
+	return put(buf, cap, len, "\r\n", 2);
+}
+
+/* Writes the whole response (head and body) with one mg_write, so a
+ * response costs one send(2) instead of one per header line. HTTP/1.1
+ * keep-alive is civetweb's decision from the request, as for any
+ * response a begin_request callback writes. */
 int hub_reply(hub_req *req, int status, const char *content_type,
 	      const char *body, size_t len)
 {
-	char clen[32];
-	int has_cache = 0;
+	char stackbuf[4096];
+	char *buf = stackbuf;
+	size_t head, total;
 	if (req->replied)
 		return -1;
-	req->replied = 1;
-	req->status = status;
 	if (status < 100 || status > 599)
 		status = 500;
-	mg_response_header_start(req->conn, status);
-	if (content_type)
-		mg_response_header_add(req->conn, "Content-Type", content_type,
-				       -1);
-	snprintf(clen, sizeof(clen), "%zu", len);
-	mg_response_header_add(req->conn, "Content-Length", clen, -1);
-	mg_response_header_add(req->conn, "X-Request-Id", req->id, -1);
-	hub_http_security_headers(
-	    req, content_type && !strncmp(content_type, "text/html", 9));
-	for (size_t i = 0; i < req->nextra; i++) {
-		if (!strcasecmp(req->extra[i].name, "Cache-Control"))
-			has_cache = 1;
-		mg_response_header_add(req->conn, req->extra[i].name,
-				       req->extra[i].value, -1);
+	req->replied = 1;
+	req->status = status;
+	head = build_head(req, status, content_type, len, buf,
+			  sizeof(stackbuf));
+	total = head + (req->is_head ? 0 : len);
+	if (total > sizeof(stackbuf)) {
+		buf = malloc(total);
+		if (!buf)
+			return -1;
+		build_head(req, status, content_type, len, buf, total);
 	}
-	if (!has_cache)
-		mg_response_header_add(req->conn, "Cache-Control", "no-store",
-				       -1);
-	mg_response_header_send(req->conn);
 	if (!req->is_head && len > 0 && body)
-		mg_write(req->conn, body, len);
+		memcpy(buf + head, body, len);
+	mg_write(req->conn, buf, total);
+	if (buf != stackbuf)
+		free(buf);
 	req->bytes_out = len;
 	return 0;
 }

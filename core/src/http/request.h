@@ -53,9 +53,6 @@ struct hub_req {
 /* Frees everything the request allocated. */
 void hub_req_release(hub_req *req);
 
-/* Sends the security headers every response carries. */
-void hub_http_security_headers(hub_req *req, int is_html);
-
 /* Serves a static file for GET/HEAD under a registered prefix. Returns 1
  * when it answered (file or error), 0 when no static prefix matches. */
 int hub_static_serve(hub_req *req, const char *path);

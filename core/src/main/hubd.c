@@ -56,6 +56,7 @@ static int serve(void)
 	    (unsigned)hub_conf_int("server", "request_timeout_ms", 30000);
 	o.tls_certificate = hub_conf_get("server", "tls_certificate");
 	o.trusted_proxies = hub_conf_get("server", "trusted_proxies");
+	hub_dispatch_access_log(hub_conf_bool("server", "access_log", 1));
 	if (hub_server_start(&o, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hubd: %s\n", err);
 		return 1;
@@ -113,9 +114,11 @@ int main(int argc, char **argv)
 		hub_shutdown();
 		return 1;
 	}
+	hub_log_buffered(1);
 	for (;;) {
 		struct timespec tick = {1, 0};
 		int sig = sigtimedwait(&set, NULL, &tick);
+		hub_log_flush();
 		if (sig == SIGHUP) {
 			hub_log_reopen();
 			hub_logf(HUB_LOG_INFO, "hubd", "log file reopened");
@@ -128,6 +131,7 @@ int main(int argc, char **argv)
 	hub_server_stop();
 	hub_shutdown();
 	hub_logf(HUB_LOG_INFO, "hubd", "stopped");
+	hub_log_flush();
 	curl_global_cleanup();
 	mg_exit_library();
 	return 0;
