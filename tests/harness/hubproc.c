@@ -129,12 +129,11 @@ int hubproc_start(hubproc *h, const char *conf_text, const char *const *env)
 				break; /* exited: maybe the port was taken */
 			}
 			snprintf(url, sizeof(url), "%s/health/live", h->base);
-			if (http_do("GET", url, NULL, NULL, 0, &r) == 0) {
-				long s = r.status;
-				http_free(&r);
-				if (s == 200)
-					return 0;
-			}
+			int ok = http_do("GET", url, NULL, NULL, 0, &r) == 0 &&
+				 r.status == 200;
+			http_free(&r);
+			if (ok)
+				return 0;
 			usleep(100 * 1000);
 		}
 		if (h->pid > 0) {
