@@ -216,9 +216,14 @@ static int chk_threads(const char *v, char *why, size_t n)
 	return check_int_range(v, 1, 512, why, n);
 }
 
-static int chk_port_count(const char *v, char *why, size_t n)
+static int chk_count(const char *v, char *why, size_t n)
 {
 	return check_int_range(v, 1, 1000000, why, n);
+}
+
+static int chk_keep(const char *v, char *why, size_t n)
+{
+	return check_int_range(v, 0, 10000, why, n);
 }
 
 static int chk_bytes(const char *v, char *why, size_t n)
@@ -444,14 +449,14 @@ static const known_key known[] = {
     {"calendar", "credentials_file", chk_file},
     {"calendar", "api_base", chk_url},
     {"calendar", "central_calendar_id", chk_nonempty},
-    {"calendar", "quota_per_minute", chk_port_count},
+    {"calendar", "quota_per_minute", chk_count},
     {"calendar", "sync_interval_s", chk_seconds},
     {"calendar", "request_timeout_ms", chk_ms},
     {"ratelimit", "login", chk_rate},
     {"ratelimit", "booking", chk_rate},
     {"ratelimit", "api", chk_rate},
     {"ratelimit", "admin", chk_rate},
-    {"ratelimit", "max_keys", chk_port_count},
+    {"ratelimit", "max_keys", chk_count},
     {"auth", "session_absolute_s", chk_seconds},
     {"auth", "session_idle_s", chk_seconds},
     {"auth", "require_2fa", chk_bool},
@@ -460,8 +465,8 @@ static const known_key known[] = {
     {"cache", "redis_url", chk_nonempty},
     {"storage", "backend", chk_backend_store},
     {"storage", "postgres_url", chk_nonempty},
-    {"backup", "keep_daily", chk_port_count},
-    {"backup", "keep_weekly", chk_port_count},
+    {"backup", "keep_daily", chk_keep},
+    {"backup", "keep_weekly", chk_keep},
     {"backup", "daily_at", chk_hhmm},
     {"backup", "enabled", chk_bool},
 };

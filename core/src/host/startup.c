@@ -73,6 +73,20 @@ static int level_of(const char *s)
 	return HUB_LOG_INFO;
 }
 
+/* The core's own routes, checks and jobs (registered, not started). */
+static int register_core(char *err, size_t errlen)
+{
+	const hub_api *api = hub_host_api();
+	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
+	    hub_cal_register(hub_core_ctx(), api) != 0 ||
+	    hub_health_register_core() != 0 || hub_ops_register_jobs() != 0) {
+		snprintf(err, errlen,
+			 "cannot register core routes, checks or jobs (see log)");
+		return -1;
+	}
+	return 0;
+}
+
 int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 {
 	const char *v;
@@ -80,7 +94,12 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 	if (hub_conf_load(conf_path, err, errlen) != 0)
 		return 2;
 	g_up.level = UP_CONF;
-	hub_log_set_level(level_of(hub_conf_get("server", "log_level")));
+	v = hub_conf_get("server", "log_level");
+	/* hubctl and --check print one result line; their info chatter would
+	 * drown it, so they log warnings and errors only unless asked */
+	hub_log_set_level(v ? level_of(v)
+			    : mode == HUB_START_SERVER ? HUB_LOG_INFO
+						       : HUB_LOG_WARN);
 	v = hub_conf_get("server", "log_file");
 	if (mode == HUB_START_SERVER && v && hub_log_open(v) != 0) {
 		snprintf(err, errlen, "%s:%d: [server] key 'log_file': cannot "
@@ -108,6 +127,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		if (hub_cal_init(err, errlen) != 0)
 			return 2;
 		g_up.level = UP_CAL;
+		if (register_core(err, errlen) != 0)
+			return 1;
 		int crc = hub_modules_load(0, err, errlen);
 		if (crc != 0)
 			return crc;
@@ -137,17 +158,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 	g_up.level = UP_CAL;
 	if (hub_cal_migrate(err, errlen) != 0)
 		return 1;
-	if (mode == HUB_START_SERVER) {
-		const hub_api *api = hub_host_api();
-		if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
-		    hub_cal_register(hub_core_ctx(), api) != 0 ||
-		    hub_health_register_core() != 0 ||
-		    hub_ops_register_jobs() != 0) {
-			snprintf(err, errlen, "cannot register core routes, "
-					      "checks or jobs (see log)");
-			return 1;
-		}
-	}
+	if (mode == HUB_START_SERVER && register_core(err, errlen) != 0)
+		return 1;
 	int mrc = hub_modules_load(1, err, errlen);
 	if (mrc != 0)
 		return mrc;

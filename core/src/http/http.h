@@ -16,6 +16,12 @@ int hub_router_add(hub_ctx *owner, const hub_route *route);
 /* Adds a static directory `dir` served under `prefix`. Returns 0 or -1. */
 int hub_router_add_static(hub_ctx *owner, const char *prefix, const char *dir);
 
+/* Calls fn for every registered route (method, pattern, owner name) in
+ * registration order. */
+void hub_router_each(void (*fn)(void *ud, const char *method,
+				const char *pattern, const char *owner),
+		     void *ud);
+
 /* Removes every route and static directory owned by `owner`. */
 void hub_router_remove_owner(hub_ctx *owner);
 

@@ -285,6 +285,15 @@ int hub_router_add_static(hub_ctx *owner, const char *prefix, const char *dir)
 	return 0;
 }
 
+void hub_router_each(void (*fn)(void *ud, const char *method,
+				const char *pattern, const char *owner),
+		     void *ud)
+{
+	for (size_t i = 0; i < g_rt.nroutes; i++)
+		fn(ud, g_rt.routes[i].r.method, g_rt.routes[i].r.pattern,
+		   g_rt.routes[i].owner ? g_rt.routes[i].owner->name : "core");
+}
+
 void hub_router_remove_owner(hub_ctx *owner)
 {
 	size_t o = 0;

@@ -27,6 +27,8 @@ static void usage(FILE *to)
 		    "  -c FILE   configuration (plugins.conf)\n"
 		    "  --check   validate the configuration and modules, then "
 		    "exit\n"
+		    "  --routes  like --check, then list every route "
+		    "(METHOD PATTERN OWNER)\n"
 		    "  --version print the version\n");
 }
 
@@ -40,6 +42,13 @@ static void block_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+static void print_route(void *ud, const char *method, const char *pattern,
+			const char *owner)
+{
+	(void)ud;
+	printf("%s %s %s\n", method, pattern, owner);
 }
 
 static int serve(void)
@@ -78,6 +87,8 @@ int main(int argc, char **argv)
 			conf = argv[++i];
 		} else if (!strcmp(argv[i], "--check")) {
 			check = 1;
+		} else if (!strcmp(argv[i], "--routes")) {
+			check = 2;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("hubd %s\n", HUB_VERSION);
 			return 0;
@@ -105,6 +116,8 @@ int main(int argc, char **argv)
 		hub_shutdown();
 		return rc;
 	}
+	if (check == 2)
+		hub_router_each(print_route, NULL);
 	if (check) {
 		printf("%s: configuration OK\n", conf);
 		hub_shutdown();
