@@ -3,7 +3,7 @@
 # fuzz build for SECONDS each, on a copy of its seed corpus; fails when a
 # fuzzer finds a crash. Prints "N passed, N failed".
 set -uo pipefail
-build=$1
+build=$(cd "$1" && pwd)
 secs=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
 passed=0 failed=0

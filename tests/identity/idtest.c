@@ -45,7 +45,7 @@ void idt_set_client(const char *addr)
 
 /* ============================================================ requests */
 
-#define MAXH 8
+#define MAXH  8
 #define MAXRH 16
 
 struct hub_req {
@@ -64,8 +64,8 @@ struct hub_req {
 	int nallocs;
 };
 
-static const char *kv_find(const char *const *list, const char *name,
-			   char sep, int icase)
+static const char *kv_find(const char *const *list, const char *name, char sep,
+			   int icase)
 {
 	size_t n = strlen(name);
 	for (size_t i = 0; list && list[i]; i++) {
@@ -336,8 +336,7 @@ int idt_call(const char *method, const char *pattern, const char *body,
 			goto done;
 		}
 		if (!req.user.via_token && is_write(method) &&
-		    !hub_ct_streq(hub_req_header(&req, "X-CSRF-Token"),
-				  csrf)) {
+		    !hub_ct_streq(hub_req_header(&req, "X-CSRF-Token"), csrf)) {
 			hub_reply_error(&req, 403, "csrf", "csrf", NULL);
 			goto done;
 		}
@@ -393,11 +392,11 @@ int idt_login(const char *user, const char *pw, const char *totp,
 			  NULL, NULL, res);
 	free(body);
 	memset(s, 0, sizeof(*s));
-	if (status == 200 && sscanf(res->cookie, "hub_session=%70[0-9a-f]",
-				    tok) == 1 &&
+	if (status == 200 &&
+	    sscanf(res->cookie, "hub_session=%70[0-9a-f]", tok) == 1 &&
 	    idt_json_str(res->body, "csrf_token", csrf, sizeof(csrf))) {
-		snprintf(s->cookie, sizeof(s->cookie),
-			 "Cookie: hub_session=%s", tok);
+		snprintf(s->cookie, sizeof(s->cookie), "Cookie: hub_session=%s",
+			 tok);
 		snprintf(s->csrf, sizeof(s->csrf), "X-CSRF-Token: %s", csrf);
 		s->hdrs[0] = s->cookie;
 		s->hdrs[1] = s->csrf;

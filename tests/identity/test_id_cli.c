@@ -65,10 +65,10 @@ static int lines(const char *s)
 	return n;
 }
 
-#define RUN(in, ...)                                                         \
-	({                                                                   \
-		char *argv_[] = {__VA_ARGS__};                               \
-		run(in, (int)(sizeof(argv_) / sizeof(argv_[0])), argv_);     \
+#define RUN(in, ...)                                                           \
+	({                                                                     \
+		char *argv_[] = {__VA_ARGS__};                                 \
+		run(in, (int)(sizeof(argv_) / sizeof(argv_[0])), argv_);       \
 	})
 
 static void test_commands(void)
@@ -76,15 +76,15 @@ static void test_commands(void)
 	idt_session s;
 	idt_res r;
 
-	CHECK_INT(RUN("greta-password\n", "user", "add", "greta", "--role",
-		      "staff"),
-		  0);
+	CHECK_INT(
+	    RUN("greta-password\n", "user", "add", "greta", "--role", "staff"),
+	    0);
 	CHECK_STR(g_err, "");
 	CHECK_INT(idt_login("greta", "greta-password", NULL, &s, &r), 200);
 	/* refusals: one line on stderr, exit 1 */
-	CHECK_INT(RUN("greta-password\n", "user", "add", "greta", "--role",
-		      "staff"),
-		  1);
+	CHECK_INT(
+	    RUN("greta-password\n", "user", "add", "greta", "--role", "staff"),
+	    1);
 	CHECK_INT(lines(g_err), 1);
 	CHECK(strstr(g_err, "exists") != NULL);
 	CHECK_INT(RUN("short\n", "user", "add", "hans", "--role", "staff"), 1);
@@ -92,9 +92,8 @@ static void test_commands(void)
 	CHECK(strstr(g_err, "at least 10") != NULL);
 	CHECK_INT(RUN("", "user", "add", "hans", "--role", "staff"), 1);
 	CHECK(strstr(g_err, "no password") != NULL);
-	CHECK_INT(RUN("hans-password\n", "user", "add", "hans", "--role",
-		      "boss"),
-		  1);
+	CHECK_INT(
+	    RUN("hans-password\n", "user", "add", "hans", "--role", "boss"), 1);
 	CHECK_INT(lines(g_err), 1);
 	CHECK_INT(RUN(NULL, "user", "frobnicate"), 1);
 	CHECK_INT(lines(g_err), 1);
@@ -103,11 +102,9 @@ static void test_commands(void)
 	CHECK_INT(RUN(NULL, "user", "passwd", "nobody"), 1);
 	CHECK(strstr(g_err, "no such user") != NULL);
 	/* a password without a final newline, CRLF accepted */
-	CHECK_INT(RUN("hans-password", "user", "add", "hans", "--role",
-		      "admin"),
-		  0);
-	CHECK_INT(RUN("ida-password\r\n", "add", "ida", "--role",
-		      "consultant"),
+	CHECK_INT(
+	    RUN("hans-password", "user", "add", "hans", "--role", "admin"), 0);
+	CHECK_INT(RUN("ida-password\r\n", "add", "ida", "--role", "consultant"),
 		  0);
 	CHECK_INT(idt_login("ida", "ida-password", NULL, &s, &r), 200);
 
@@ -120,16 +117,16 @@ static void test_commands(void)
 	/* passwd ends sessions */
 	CHECK_INT(idt_login("greta", "greta-password", NULL, &s, &r), 200);
 	CHECK_INT(RUN("greta-new-password\n", "user", "passwd", "greta"), 0);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  401);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    401);
 	CHECK_INT(idt_login("greta", "greta-new-password", NULL, &s, &r), 200);
 
 	/* role */
 	CHECK_INT(RUN(NULL, "user", "role", "greta", "admin"), 0);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  401);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    401);
 	CHECK_INT(idt_login("greta", "greta-new-password", NULL, &s, &r), 200);
 	CHECK(strstr(r.body, "\"role\":\"admin\"") != NULL);
 	CHECK_INT(RUN(NULL, "user", "role", "greta", "pope"), 1);
@@ -147,9 +144,9 @@ static void test_commands(void)
 
 	/* totp-reset and unlock */
 	CHECK_INT(RUN(NULL, "user", "totp-reset", "greta"), 0);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  401);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    401);
 	for (int i = 0; i < 5; i++)
 		idt_login("ida", "wrong-password", NULL, &s, &r);
 	CHECK_INT(idt_login("ida", "ida-password", NULL, &s, &r), 423);

@@ -5,15 +5,17 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "host/host.h"
 #include "identity/id_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define THREADS 8
+#define THREADS	   8
 #define PER_THREAD 2000
 
 static unsigned char g_out[THREADS][PER_THREAD][16];
@@ -150,6 +152,42 @@ static void test_hex(void)
 	CHECK(strchr(s, 'a') && strchr(s, 'b'));
 }
 
+/* Without HUB_SECRET_KEY a random key file is made once, mode 0600, and
+ * refused when others can read it. */
+static void test_key_file(void)
+{
+	char dir[] = "/tmp/hubid-key-XXXXXX", conf[256], path[300], err[256];
+	unsigned char k1[32];
+	struct stat st;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(conf, sizeof(conf), "[server]\ndata_dir = %s\n", dir);
+	snprintf(path, sizeof(path), "%s/secret.key", dir);
+	unsetenv("HUB_SECRET_KEY");
+	CHECK_INT(hub_conf_load_string("k.conf", conf, err, sizeof(err)), 0);
+	CHECK_INT(hub_id_init(err, sizeof(err)), 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+	      st.st_size == 65);
+	memcpy(k1, g_idk.totp, 32);
+	hub_id_shutdown();
+	CHECK_INT(hub_id_init(err, sizeof(err)), 0); /* same file, same key */
+	CHECK(memcmp(k1, g_idk.totp, 32) == 0);
+	hub_id_shutdown();
+	chmod(path, 0644);
+	CHECK_INT(hub_id_init(err, sizeof(err)), -1);
+	CHECK(strstr(err, "chmod 600") != NULL);
+	unlink(path);
+	rmdir(dir);
+	hub_conf_free();
+	/* a short configured key is refused */
+	CHECK_INT(hub_conf_load_string("k.conf",
+				       "[server]\nsecret_key = short\n", err,
+				       sizeof(err)),
+		  0);
+	CHECK_INT(hub_id_init(err, sizeof(err)), -1);
+	CHECK(strstr(err, "at least 16") != NULL);
+	hub_conf_free();
+}
+
 int main(void)
 {
 	test_random();
@@ -157,5 +195,6 @@ int main(void)
 	test_ct();
 	test_seal();
 	test_hex();
+	test_key_file();
 	return check_report("identity.crypto");
 }

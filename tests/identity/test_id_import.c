@@ -55,13 +55,12 @@ static void snapshot(char *out, size_t n)
 			      &st) != HUB_DB_OK)
 		return;
 	while (hub_stmt_step(st) == HUB_DB_ROW && o < n)
-		o += (size_t)snprintf(out + o, n - o, "%s|%s|%s|%lld|%lld|%s|%lld\n",
-				      hub_col_text(st, 0), hub_col_text(st, 1),
-				      hub_col_text(st, 2),
-				      (long long)hub_col_int(st, 3),
-				      (long long)hub_col_int(st, 4),
-				      hub_col_text(st, 5),
-				      (long long)hub_col_int(st, 6));
+		o += (size_t)snprintf(
+		    out + o, n - o, "%s|%s|%s|%lld|%lld|%s|%lld\n",
+		    hub_col_text(st, 0), hub_col_text(st, 1),
+		    hub_col_text(st, 2), (long long)hub_col_int(st, 3),
+		    (long long)hub_col_int(st, 4), hub_col_text(st, 5),
+		    (long long)hub_col_int(st, 6));
 	hub_stmt_finalize(st);
 }
 
@@ -164,12 +163,12 @@ static void test_import(void)
 		  401);
 	CHECK_INT(idt_login("bob", "kurz", NULL, &s, &r), 200);
 	CHECK(strstr(r.body, "\"must_change_password\":true") != NULL);
-	CHECK_INT(idt_login("Jürgen Müller", "Klartext-Passwort-99", NULL, &s,
-			    &r),
-		  200);
-	CHECK_INT(idt_login("jürgen müller", "Klartext-Passwort-99", NULL, &s,
-			    &r),
-		  200);
+	CHECK_INT(
+	    idt_login("Jürgen Müller", "Klartext-Passwort-99", NULL, &s, &r),
+	    200);
+	CHECK_INT(
+	    idt_login("jürgen müller", "Klartext-Passwort-99", NULL, &s, &r),
+	    200);
 	CHECK_INT(idt_login("admin", "Klartext-Admin-Passwort", NULL, &s, &r),
 		  200);
 	CHECK(strstr(r.body, "\"role\":\"admin\"") != NULL);

@@ -77,8 +77,8 @@ static void test_schedule(void)
 	idt_session adm;
 	const char *p[] = {"name=dora", NULL};
 	CHECK_INT(idt_login("root", "root-password-1", NULL, &adm, &r), 200);
-	CHECK_INT(idt_call("POST", "/api/v1/admin/users/{name}/unlock", NULL,
-			   0, adm.hdrs, p, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/admin/users/{name}/unlock", NULL, 0,
+			   adm.hdrs, p, NULL, &r),
 		  200);
 	CHECK_INT(login("dora", "dora-password-1", &r), 200);
 	CHECK_INT(idt_int("SELECT COUNT(*) FROM audit_log WHERE action = "

@@ -62,8 +62,9 @@ static void test_policy(void)
 	big[256] = 'a';
 	big[257] = 0;
 	CHECK(id_pw_policy(big) != NULL);
-	CHECK(id_pw_policy("abc\x01" "defghijk") != NULL);
-	CHECK(id_pw_policy("abc\xff\xfe" \
+	CHECK(id_pw_policy("abc\x01"
+			   "defghijk") != NULL);
+	CHECK(id_pw_policy("abc\xff\xfe"
 			   "defghijk") != NULL);
 	CHECK(id_pw_policy(NULL) != NULL);
 }

@@ -189,7 +189,8 @@ static void test_memory(void)
 		snprintf(key, sizeof(key), "ip:10.%d.%d.%d", (i >> 16) & 255,
 			 (i >> 8) & 255, i & 255);
 		hit("login", key, NULL);
-		if (i % 512 == 0) /* it keeps trying: stays hot, stays limited */
+		if (i % 512 ==
+		    0) /* it keeps trying: stays hot, stays limited */
 			victim_refused &=
 			    hit("login", "ip:203.0.113.9", NULL) == 0;
 	}

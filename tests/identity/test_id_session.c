@@ -54,11 +54,22 @@ static void test_cookie_and_hash(void)
 	CHECK_STR(csrf, body_csrf);
 	CHECK_INT(strlen(csrf), 64);
 	/* /me gives the same CSRF token */
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  200);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    200);
 	CHECK(idt_json_str(r.body, "csrf_token", body_csrf, sizeof(body_csrf)));
 	CHECK_STR(csrf, body_csrf);
+	/* signing in again from the same browser replaces its session */
+	idt_session s2;
+	CHECK_INT(idt_login("carl", "carl-password-1", NULL, &s2, &r), 200);
+	const char *with_cookie[] = {s2.cookie, NULL};
+	CHECK_INT(idt_call("POST", "/api/v1/auth/login",
+			   "{\"username\":\"carl\",\"password\":"
+			   "\"carl-password-1\"}",
+			   (size_t)-1, with_cookie, NULL, NULL, &r),
+		  200);
+	CHECK_INT(session_ok(&s2, &u, csrf), HUB_AUTH_INVALID);
+	CHECK_INT(session_ok(&s, &u, csrf), HUB_AUTH_OK);
 	/* Secure when configured */
 	g_idc.cookie_secure = 1;
 	CHECK_INT(idt_login("carl", "carl-password-1", NULL, &s, &r), 200);
@@ -130,9 +141,9 @@ static void test_expiry(void)
 	CHECK_INT(session_ok(&s, &u, csrf), HUB_AUTH_OK);
 	idt_now_s = t0 + 8 * 3600;
 	CHECK_INT(session_ok(&s, &u, csrf), HUB_AUTH_INVALID);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  401);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    401);
 }
 
 static void test_csrf_on_auth_routes(void)
@@ -148,8 +159,8 @@ static void test_csrf_on_auth_routes(void)
 		   "0000000000000000000000000000000000000000000000000000000000"
 		   "000000";
 	wrong[2] = NULL;
-	CHECK_INT(idt_call("POST", "/api/v1/auth/logout", NULL, 0, nocsrf,
-			   NULL, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/auth/logout", NULL, 0, nocsrf, NULL,
+			   NULL, &r),
 		  403);
 	CHECK(strstr(r.body, "\"csrf\"") != NULL);
 	CHECK_INT(idt_call("POST", "/api/v1/auth/logout", NULL, 0, wrong, NULL,
@@ -161,17 +172,17 @@ static void test_csrf_on_auth_routes(void)
 			   (size_t)-1, nocsrf, NULL, NULL, &r),
 		  403);
 	/* GET needs none */
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, nocsrf, NULL,
-			   NULL, &r),
-		  200);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, nocsrf, NULL, NULL, &r),
+	    200);
 	/* the session still works: nothing changed */
-	CHECK_INT(idt_call("POST", "/api/v1/auth/logout", NULL, 0, s.hdrs,
-			   NULL, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/auth/logout", NULL, 0, s.hdrs, NULL,
+			   NULL, &r),
 		  200);
 	CHECK(strstr(r.cookie, "Max-Age=0") != NULL);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  401);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    401);
 }
 
 static void test_events_end_sessions(void)
@@ -202,8 +213,8 @@ static void test_events_end_sessions(void)
 
 	/* role change */
 	CHECK_INT(idt_call("PATCH", "/api/v1/admin/users/{name}",
-			   "{\"role\":\"consultant\"}", (size_t)-1, adm.hdrs,
-			   p, NULL, &r),
+			   "{\"role\":\"consultant\"}", (size_t)-1, adm.hdrs, p,
+			   NULL, &r),
 		  200);
 	CHECK_INT(session_ok(&a, &u, csrf), HUB_AUTH_INVALID);
 	CHECK_INT(idt_login("carl", "carl-password-2", NULL, &a, &r), 200);
@@ -219,8 +230,8 @@ static void test_events_end_sessions(void)
 
 	/* disable: sessions end and sign-in fails like a wrong password */
 	CHECK_INT(idt_call("PATCH", "/api/v1/admin/users/{name}",
-			   "{\"disabled\":true}", (size_t)-1, adm.hdrs, p,
-			   NULL, &r),
+			   "{\"disabled\":true}", (size_t)-1, adm.hdrs, p, NULL,
+			   &r),
 		  200);
 	CHECK_INT(session_ok(&a, &u, csrf), HUB_AUTH_INVALID);
 	CHECK_INT(idt_login("carl", "carl-password-2", NULL, &a, &r), 401);
@@ -298,9 +309,9 @@ static void test_tokens(void)
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
 	bearer[0] = auth;
 	bearer[1] = NULL;
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, bearer, NULL,
-			   NULL, &r),
-		  200);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, bearer, NULL, NULL, &r),
+	    200);
 	CHECK(strstr(r.body, "\"scope\":\"book\"") != NULL);
 	CHECK_INT(idt_call("GET", "/api/v1/admin/users", NULL, 0, bearer, NULL,
 			   NULL, &r),
@@ -316,8 +327,8 @@ static void test_tokens(void)
 
 	/* an admin token may use admin routes, without CSRF */
 	CHECK_INT(idt_call("POST", "/api/v1/admin/tokens",
-			   "{\"name\":\"ops\",\"scope\":\"admin\"}",
-			   (size_t)-1, adm.hdrs, NULL, NULL, &r),
+			   "{\"name\":\"ops\",\"scope\":\"admin\"}", (size_t)-1,
+			   adm.hdrs, NULL, NULL, &r),
 		  201);
 	CHECK(idt_json_str(r.body, "token", tok, sizeof(tok)));
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);

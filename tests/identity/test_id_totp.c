@@ -27,9 +27,9 @@ static void test_rfc6238(void)
 		 {2000000000, "69279037"}, {20000000000LL, "65353130"}};
 	char out[16];
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		CHECK_INT(id_totp_code(rfc_seed, 20, (uint64_t)(v[i].t / 30),
-				       8, out),
-			  0);
+		CHECK_INT(
+		    id_totp_code(rfc_seed, 20, (uint64_t)(v[i].t / 30), 8, out),
+		    0);
 		CHECK_STR(out, v[i].code);
 	}
 	/* 6 digits are the last 6 of the 8 (RFC 4226 truncation) */
@@ -135,9 +135,9 @@ static void test_base32_uri_qr(void)
 	CHECK_INT(id_base32_encode(raw, 20, b32, 10), -1);
 
 	snprintf(g_idc.issuer, sizeof(g_idc.issuer), "Business Hub");
-	CHECK_INT(id_totp_uri("anna müller", "JBSWY3DPEHPK3PXP", uri,
-			      sizeof(uri)),
-		  0);
+	CHECK_INT(
+	    id_totp_uri("anna müller", "JBSWY3DPEHPK3PXP", uri, sizeof(uri)),
+	    0);
 	CHECK_STR(uri, "otpauth://totp/Business%20Hub:anna%20m%C3%BCller?"
 		       "secret=JBSWY3DPEHPK3PXP&issuer=Business%20Hub&"
 		       "algorithm=SHA1&digits=6&period=30");

@@ -81,8 +81,8 @@ static void test_enable(void)
 		  422);
 	code_at(idt_now_s, code);
 	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
-	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body,
-			   (size_t)-1, s.hdrs, NULL, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body, (size_t)-1,
+			   s.hdrs, NULL, NULL, &r),
 		  200);
 	CHECK_INT(count_codes(r.body), 10);
 	cJSON *root = cJSON_Parse(r.body);
@@ -95,8 +95,8 @@ static void test_enable(void)
 	CHECK(strcmp(g_codes[0], g_codes[1]) != 0);
 	CHECK_INT(idt_int("SELECT COUNT(*) FROM auth_backup_codes"), 10);
 	/* a second enable is refused */
-	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body,
-			   (size_t)-1, s.hdrs, NULL, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body, (size_t)-1,
+			   s.hdrs, NULL, NULL, &r),
 		  409);
 }
 
@@ -140,8 +140,7 @@ static void test_backup_codes(void)
 	CHECK_INT(idt_login("anna", "anna-password-1", g_codes[0], &s, &r),
 		  401);
 	/* typed in upper case without the dash: same code */
-	snprintf(upper, sizeof(upper), "%.5s%.5s", g_codes[1],
-		 g_codes[1] + 6);
+	snprintf(upper, sizeof(upper), "%.5s%.5s", g_codes[1], g_codes[1] + 6);
 	for (char *p = upper; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);
@@ -281,21 +280,21 @@ static void test_disable_reset(void)
 	idt_now_s += 30;
 	code_at(idt_now_s, code);
 	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
-	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body,
-			   (size_t)-1, s.hdrs, NULL, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body, (size_t)-1,
+			   s.hdrs, NULL, NULL, &r),
 		  200);
 	idt_user("boss", HUB_ROLE_ADMIN, "boss-password-1");
 	CHECK_INT(idt_login("boss", "boss-password-1", NULL, &admin, &r), 200);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  200);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    200);
 	CHECK_INT(idt_call("POST", "/api/v1/admin/users/{name}/totp-reset",
 			   NULL, 0, admin.hdrs, p, NULL, &r),
 		  200);
 	CHECK(strstr(r.body, "\"totp_enabled\":false") != NULL);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  401);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    401);
 	CHECK_INT(idt_int("SELECT COUNT(*) FROM audit_log WHERE action = "
 			  "'totp.reset' AND actor = 'boss' AND target = "
 			  "'anna'"),
@@ -319,9 +318,9 @@ static void test_required(void)
 	/* the router refuses the session; the auth routes take it */
 	CHECK_INT(hub_id_authenticate(cookie, NULL, &u, csrf),
 		  HUB_AUTH_INVALID);
-	CHECK_INT(idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL,
-			   NULL, &r),
-		  200);
+	CHECK_INT(
+	    idt_call("GET", "/api/v1/auth/me", NULL, 0, s.hdrs, NULL, NULL, &r),
+	    200);
 	CHECK_INT(idt_call("GET", "/api/v1/admin/users", NULL, 0, s.hdrs, NULL,
 			   NULL, &r),
 		  401);
@@ -334,8 +333,8 @@ static void test_required(void)
 	idt_now_s += 30;
 	code_at(idt_now_s, code);
 	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
-	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body,
-			   (size_t)-1, s.hdrs, NULL, NULL, &r),
+	CHECK_INT(idt_call("POST", "/api/v1/auth/totp/enable", body, (size_t)-1,
+			   s.hdrs, NULL, NULL, &r),
 		  200);
 	/* now the same session is a full one */
 	CHECK_INT(hub_id_authenticate(cookie, NULL, &u, csrf), HUB_AUTH_OK);
@@ -352,6 +351,17 @@ static void test_required(void)
 	g_idc.require_2fa = 0;
 }
 
+/* A different secret key cannot start over sealed secrets. */
+static void test_key_check(void)
+{
+	char err[256];
+	CHECK_INT(id_keys_derive("another-secret-key-xyz", 22), 0);
+	CHECK_INT(hub_id_migrate(err, sizeof(err)), -1);
+	CHECK(strstr(err, "secret key") != NULL);
+	CHECK_INT(id_keys_derive("test-secret-key-0123456789abcdef", 32), 0);
+	CHECK_INT(hub_id_migrate(err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	idt_setup("2fa", "[ratelimit]\nlogin = 1000/min\n");
@@ -362,6 +372,7 @@ int main(void)
 	test_at_rest();
 	test_disable_reset();
 	test_required();
+	test_key_check();
 	idt_teardown();
 	return check_report("identity.twofa");
 }

@@ -40,6 +40,8 @@ static void test_good(void)
 		       "trusted_proxies = 10.0.0.0/8, ::1\n"
 		       "[ratelimit]\n"
 		       "login = 5/min\n"
+		       "[auth]\n"
+		       "lockout_account = 5:900,10:3600,15:86400\n"
 		       "[module.health]\n"
 		       "path = health.so\n"
 		       "[module.booking]\n"
@@ -49,6 +51,8 @@ static void test_good(void)
 	CHECK_STR(hub_conf_get("server", "listen"), "127.0.0.1:9000");
 	CHECK_INT(hub_conf_int("server", "threads", 1), 8);
 	CHECK_INT(hub_conf_line("server", "threads"), 4);
+	CHECK_STR(hub_conf_get("auth", "lockout_account"),
+		  "5:900,10:3600,15:86400");
 	CHECK_INT(hub_conf_module_count(), 2);
 	CHECK_STR(hub_conf_module_name(0), "health");
 	CHECK_STR(hub_conf_module_name(1), "booking");
@@ -95,6 +99,9 @@ static void test_errors(void)
 	expect_error("[ratelimit]\nlogin = 5/fortnight\n", "key 'login'");
 	expect_error("[ratelimit]\nlogin = 0/min\n", "key 'login'");
 	expect_error("[calendar]\nbackend = outlook\n", "key 'backend'");
+	expect_error("[auth]\nlockout_account = 5:900,3:60\n",
+		     "key 'lockout_account': must be like");
+	expect_error("[auth]\nlockout_account = 5\n", "key 'lockout_account'");
 	expect_error("[calendar]\napi_base = ftp://x\n", "key 'api_base'");
 	expect_error("[nonsense]\na = b\n", "test.conf:2: unknown section [nonsense]");
 	expect_error("[Module.X]\npath = x\n", "unknown section");

@@ -414,6 +414,35 @@ static int chk_hhmm(const char *v, char *why, size_t n)
 	return -1;
 }
 
+/* "N:S,N:S,...": after N failures lock for S seconds, N increasing. */
+static int chk_lockout(const char *v, char *why, size_t n)
+{
+	const char *p = v;
+	long last = 0;
+	while (*p) {
+		char *end = NULL;
+		long count = strtol(p, &end, 10), secs;
+		if (end == p || *end != ':' || count <= last)
+			goto bad;
+		p = end + 1;
+		secs = strtol(p, &end, 10);
+		if (end == p || secs <= 0 || secs > 86400L * 365)
+			goto bad;
+		last = count;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	if (last > 0)
+		return 0;
+bad:
+	snprintf(why, n, "must be like 5:900,10:3600 (failures:seconds, "
+			 "increasing)");
+	return -1;
+}
+
 static int chk_any(const char *v, char *why, size_t n)
 {
 	(void)v;
@@ -460,6 +489,9 @@ static const known_key known[] = {
     {"auth", "session_absolute_s", chk_seconds},
     {"auth", "session_idle_s", chk_seconds},
     {"auth", "require_2fa", chk_bool},
+    {"auth", "totp_issuer", chk_nonempty},
+    {"auth", "lockout_account", chk_lockout},
+    {"auth", "lockout_address", chk_lockout},
     {"cache", "backend", chk_backend_cache},
     {"cache", "max_bytes", chk_bytes},
     {"cache", "redis_url", chk_nonempty},

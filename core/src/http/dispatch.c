@@ -275,7 +275,9 @@ static int authorise(hub_req *req, const hub_route *r)
 	req->authed = 1;
 	if (r->flags & HUB_ROUTE_PUBLIC)
 		return 0;
-	if (r->roles && !(r->roles & (unsigned)req->user.role)) {
+	/* people are checked by role, API tokens by scope */
+	if (!req->user.via_token && r->roles &&
+	    !(r->roles & (unsigned)req->user.role)) {
 		hub_reply_error(req, 403, "forbidden",
 				"your role may not do this", NULL);
 		return -1;

@@ -211,9 +211,15 @@ static size_t build_head(hub_req *req, int status, const char *content_type,
 		len = put(buf, cap, len, content_type, strlen(content_type));
 		len = put(buf, cap, len, "\r\n", 2);
 	}
-	n = snprintf(line, sizeof(line),
-		     "Content-Length: %zu\r\nX-Request-Id: %s\r\n", body_len,
-		     req->id);
+	/* RFC 9110: no Content-Length on 204; on 304 it would have to be the
+	 * 200's length, so it is left out too */
+	if (status == 204 || status == 304)
+		n = snprintf(line, sizeof(line), "X-Request-Id: %s\r\n",
+			     req->id);
+	else
+		n = snprintf(line, sizeof(line),
+			     "Content-Length: %zu\r\nX-Request-Id: %s\r\n",
+			     body_len, req->id);
 	len = put(buf, cap, len, line, (size_t)n);
 	len = put(buf, cap, len, sec_headers, sizeof(sec_headers) - 1);
 	if (req->is_tls)
@@ -248,6 +254,8 @@ int hub_reply(hub_req *req, int status, const char *content_type,
 		status = 500;
 	req->replied = 1;
 	req->status = status;
+	if (status == 204 || status == 304)
+		len = 0; /* these never carry a body */
 	head = build_head(req, status, content_type, len, buf,
 			  sizeof(stackbuf));
 	total = head + (req->is_head ? 0 : len);

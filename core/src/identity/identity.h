@@ -23,13 +23,19 @@
 
 struct hub_host_ctx;
 
-/* Seeds the DRBG, reads the secret key (HUB_SECRET_KEY or the key file in
- * data_dir), applies the [ratelimit] configuration. Once, before serving.
- * Returns 0 or -1 with a message in err. */
+/* Reads [auth]/[server], seeds the DRBG, calls oath_init, loads the secret
+ * key (HUB_SECRET_KEY, or <data dir of the open store>/secret.key created
+ * 0600 on first start) and derives the sub-keys, applies [ratelimit]. Once,
+ * before serving, after hub_conf_load (and hub_store_open when the key file
+ * is used). Returns 0 or -1 with a message in err. */
 int hub_id_init(char *err, size_t errlen);
+/* Wipes the derived keys, frees the rate limiter, calls oath_done. After
+ * the server and jobs have stopped. */
 void hub_id_shutdown(void);
 
-/* Core migrations of the identity tables, applied by the host. */
+/* Core migrations of the identity tables ("core_identity"), then checks
+ * that the secret key is the one stored 2FA secrets were sealed with.
+ * After hub_id_init. Returns 0 or -1 with a message in err. */
 int hub_id_migrate(char *err, size_t errlen);
 
 /* Creates the first admin with a one-time password when no user exists and
@@ -44,9 +50,15 @@ enum hub_auth_rc {
 };
 
 /* Authenticates from the hub_session cookie or an Authorization: Bearer
- * header. `cookie_header` and `authz_header` may be NULL. On HUB_AUTH_OK
- * fills *user and, for cookie sessions, *csrf_out (64 hex chars + NUL, or
- * "" for tokens) so the router can check X-CSRF-Token. */
+ * header (a Bearer header wins; other schemes are ignored). `cookie_header`
+ * and `authz_header` may be NULL. On HUB_AUTH_OK fills *user and, for
+ * cookie sessions, *csrf_out (64 hex chars + NUL, or "" for tokens) so the
+ * router can check X-CSRF-Token. A session whose user must still change a
+ * one-time password or set up required 2FA answers HUB_AUTH_INVALID here:
+ * only the /api/v1/auth routes (public, self-authenticating) accept it.
+ * API tokens: user->id is minus the token id, username "token:NAME",
+ * scopes read < book < admin cumulative, role admin for admin scope else
+ * staff. Thread-safe (uses the thread's store connection). */
 int hub_id_authenticate(const char *cookie_header, const char *authz_header,
 			hub_user *user, char csrf_out[65]);
 
@@ -61,8 +73,8 @@ int hub_random(void *buf, size_t n);
 int hub_rate_hit(const char *rate_class, const char *key, hub_rate_info *info);
 
 /* Audit: see hub_api.audit. */
-int hub_audit(hub_req *req, hub_db *db, const char *action,
-	      const char *target, const char *detail);
+int hub_audit(hub_req *req, hub_db *db, const char *action, const char *target,
+	      const char *detail);
 
 /* Registers the /api/v1/auth routes and the login pages under the
  * built-in "core" context. Returns 0 or -1. */

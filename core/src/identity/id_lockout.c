@@ -1,0 +1,140 @@
+/*
+ * id_lockout.c - failed sign-ins counted per account and per client
+ * address, with a lockout schedule for each ([auth] lockout_account,
+ * default 5 -> 15 min, 10 -> 60 min, 15 -> 24 h; lockout_address, default
+ * 20/40/60 because many people may share one office address).
+ *
+ * A failure that reaches a threshold locks the key for that step's time;
+ * from the last threshold on, every further failure locks again for the
+ * last step's time. Failures reset after a successful sign-in (account
+ * only; an address is never reset by someone signing in from it) or after
+ * ID_FAIL_RESET_S without a failure and without a lock. Unknown user names are
+ * counted like real ones, so a lock reveals nothing about which accounts exist.
+ */
+#include "identity/id_internal.h"
+
+#include <string.h>
+
+#define ID_FAIL_RESET_S 86400 /* a day without failures forgets them */
+
+int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
+		  int64_t *locked_until)
+{
+	hub_stmt *st = NULL;
+	int rc = id_prepare(db, &st,
+			    "SELECT fails, locked_until, last_fail FROM "
+			    "auth_failures WHERE kind = ? AND key = ?",
+			    "tt", kind, key);
+	*fails = 0;
+	*locked_until = 0;
+	if (rc == HUB_DB_OK)
+		rc = hub_stmt_step(st);
+	if (rc == HUB_DB_ROW) {
+		int64_t last = hub_col_int(st, 2), now = id_now();
+		*fails = hub_col_int(st, 0);
+		*locked_until = hub_col_int(st, 1);
+		/* forgotten after a quiet day that began when the last
+		 * failure was made or the last lock ended, whichever is
+		 * later */
+		if (now - (last > *locked_until ? last : *locked_until) >=
+		    ID_FAIL_RESET_S)
+			*fails = 0;
+		rc = HUB_DB_OK;
+	} else if (rc == HUB_DB_DONE) {
+		rc = HUB_DB_OK;
+	}
+	hub_stmt_finalize(st);
+	return rc;
+}
+
+int64_t id_lock_remaining(hub_db *db, const char *account_key,
+			  const char *address)
+{
+	int64_t f, until, now = id_now(), rem = 0;
+	if (account_key &&
+	    id_lock_state(db, "acct", account_key, &f, &until) == HUB_DB_OK &&
+	    until - now > rem)
+		rem = until - now;
+	if (address && *address &&
+	    id_lock_state(db, "addr", address, &f, &until) == HUB_DB_OK &&
+	    until - now > rem)
+		rem = until - now;
+	return rem;
+}
+
+/* The lock (seconds) a failure count earns under schedule s; 0 = none. */
+static int64_t lock_for(const id_lock_schedule *s, int64_t fails)
+{
+	if (s->n == 0)
+		return 0;
+	if (fails >= s->fails[s->n - 1])
+		return s->secs[s->n - 1];
+	for (unsigned i = 0; i < s->n; i++)
+		if (fails == s->fails[i])
+			return s->secs[i];
+	return 0;
+}
+
+typedef struct fail_ctx {
+	const char *account_key;
+	const char *address;
+	int64_t lock; /* out: longest lock now in force */
+} fail_ctx;
+
+static int count_one(hub_db *db, const char *kind, const char *key,
+		     const id_lock_schedule *s, int64_t *lock)
+{
+	int64_t fails, until, now = id_now(), add;
+	int rc = id_lock_state(db, kind, key, &fails, &until);
+	if (rc != HUB_DB_OK)
+		return rc;
+	fails++;
+	add = lock_for(s, fails);
+	if (add > 0 && now + add > until)
+		until = now + add;
+	if (until - now > *lock)
+		*lock = until - now;
+	return id_sql(db,
+		      "INSERT INTO auth_failures (kind, key, fails, "
+		      "locked_until, last_fail) VALUES (?, ?, ?, ?, ?) ON "
+		      "CONFLICT (kind, key) DO UPDATE SET fails = "
+		      "excluded.fails, locked_until = excluded.locked_until, "
+		      "last_fail = excluded.last_fail",
+		      "ttiii", kind, key, fails, until, now);
+}
+
+static int fail_tx(hub_db *db, void *ud)
+{
+	fail_ctx *c = ud;
+	int64_t now = id_now();
+	int rc = HUB_DB_OK;
+	c->lock = 0;
+	if (c->account_key)
+		rc = count_one(db, "acct", c->account_key, &g_idc.lock_account,
+			       &c->lock);
+	if (rc == HUB_DB_OK && c->address && *c->address)
+		rc = count_one(db, "addr", c->address, &g_idc.lock_address,
+			       &c->lock);
+	/* forget stale rows so the table stays small */
+	if (rc == HUB_DB_OK)
+		rc = id_sql(db,
+			    "DELETE FROM auth_failures WHERE last_fail < ? AND "
+			    "locked_until < ?",
+			    "ii", now - 2 * ID_FAIL_RESET_S, now);
+	return rc;
+}
+
+int64_t id_lock_fail(hub_db *db, const char *account_key, const char *address)
+{
+	fail_ctx c = {account_key, address, 0};
+	if (hub_store_transaction(db, fail_tx, &c) != HUB_DB_OK)
+		return 0;
+	return c.lock;
+}
+
+int id_lock_clear(hub_db *db, const char *kind, const char *key)
+{
+	return id_sql(db,
+		      "DELETE FROM auth_failures WHERE kind = ? AND key = ?",
+		      "tt", kind, key);
+}

@@ -1,0 +1,127 @@
+/*
+ * hubctl - administration of a Business Hub data directory.
+ *
+ *   hubctl -c FILE user add NAME --role admin|staff|consultant  (stdin)
+ *   hubctl -c FILE user list | passwd NAME | role NAME ROLE | disable NAME
+ *                       | totp-reset NAME
+ *   hubctl -c FILE backup create | list | verify FILE | restore FILE
+ *   hubctl -c FILE import-json DIR
+ *   hubctl -c FILE config check
+ *
+ * Exit codes: 0 success; 1 failure, after one line on stderr; 2 a bad
+ * configuration or command line.
+ *
+ * Start-up follows hubd (host/startup.c) so both see the same schema:
+ * `user` and `import-json` open the store and apply pending migrations.
+ * `backup` and `config check` only validate the configuration and never
+ * open the store through the service: a restore must not run migrations
+ * on the database it is about to replace, and backups read the database
+ * file themselves.
+ */
+#define _GNU_SOURCE
+#include "host/host.h"
+#include "host/startup.h"
+#include "identity/identity.h"
+#include "ops/ops.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: hubctl -c FILE COMMAND ...\n"
+		"  user add NAME --role admin|staff|consultant  (password "
+		"on stdin)\n"
+		"  user list | passwd NAME | role NAME ROLE | disable NAME | "
+		"totp-reset NAME\n"
+		"  backup create | list | verify FILE | restore FILE\n"
+		"  import-json DIR     the old system's data directory\n"
+		"  config check\n");
+}
+
+/* Brings the process up in `mode`; prints the error and returns the exit
+ * code on failure, 0 on success. */
+static int start(const char *conf, int mode)
+{
+	char err[1024] = "";
+	int rc = hub_startup(conf, mode, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "hubctl: %s\n",
+			err[0] ? err : "start-up failed");
+	return rc;
+}
+
+static int cmd_import(const char *conf, const char *dir)
+{
+	char err[1024] = "";
+	int rc = start(conf, HUB_START_CTL);
+	if (rc != 0)
+		return rc;
+	if (hub_ops_import_json(dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hubctl: import-json: %s\n", err);
+		return 1;
+	}
+	printf("imported %s\n", dir);
+	return 0;
+}
+
+static int dispatch(const char *conf, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	int rc;
+
+	if (strcmp(cmd, "user") == 0) {
+		rc = start(conf, HUB_START_CTL);
+		return rc ? rc : (hub_id_user_cmd(argc, argv) ? 1 : 0);
+	}
+	if (strcmp(cmd, "backup") == 0) {
+		rc = start(conf, HUB_START_CHECK);
+		return rc ? rc : hub_ops_backup_cmd(hub_data_dir(), argc, argv);
+	}
+	if (strcmp(cmd, "import-json") == 0 && argc == 2)
+		return cmd_import(conf, argv[1]);
+	if (strcmp(cmd, "config") == 0 && argc == 2 &&
+	    strcmp(argv[1], "check") == 0) {
+		rc = start(conf, HUB_START_CHECK);
+		if (rc == 0)
+			printf("%s: configuration OK\n", conf);
+		return rc;
+	}
+	usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = NULL;
+	int i = 1, rc;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			conf = argv[i + 1];
+			i += 2;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("hubctl %s\n", HUB_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+			   strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!conf || i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = dispatch(conf, argc - i, argv + i);
+	hub_shutdown();
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,142 @@
+/*
+ * import.c - `hubctl import-json DIR`: the old system's data directory
+ * into the store, in one transaction.
+ *
+ * The core does not read the files itself: the identity service imports
+ * users, password hashes and 2FA state (hub_id_import), and each module
+ * that owns imported data (bookings, outcomes, blocked dates) registered an
+ * import hook. Here they run in module load order inside one write
+ * transaction, so a bad line anywhere imports nothing at all and the
+ * message ("file:line: reason") says where. Every part upserts on the old
+ * system's keys, so a second run changes nothing.
+ */
+#define _GNU_SOURCE
+#include "ops/ops.h"
+#include "host/host.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The old system's files (relative to DIR); the first two are the
+ * identity service's, the others the modules'. */
+static const char *const known_files[] = {
+    "user_passwords.json",     "user_2fa.json",		  "blocked_dates.json",
+    "tracking/bookings.jsonl", "tracking/outcomes.jsonl", NULL};
+
+typedef struct import_run {
+	const char *dir;
+	char *err;
+	size_t errlen;
+	int hooks; /* hooks called, for the log */
+} import_run;
+
+/* The transaction body: identity first, then every module's hooks. */
+static int import_tx(hub_db *db, void *ud)
+{
+	import_run *r = ud;
+	r->hooks = 0;
+	r->err[0] = 0;
+	if (hub_id_import(db, r->dir, r->err, r->errlen) != 0) {
+		if (!r->err[0])
+			snprintf(r->err, r->errlen, "users: import failed");
+		return HUB_DB_ERROR;
+	}
+	for (size_t i = 0; i < hub_modules_count(); i++) {
+		hub_ctx *ctx = hub_modules_at(i);
+		for (size_t k = 0; ctx && k < ctx->nimports; k++) {
+			hub_reg_import *h = &ctx->imports[k];
+			r->err[0] = 0;
+			if (h->fn(h->userdata, db, r->dir, r->err, r->errlen) !=
+			    0) {
+				if (!r->err[0])
+					snprintf(r->err, r->errlen,
+						 "module %s: import failed",
+						 ctx->name);
+				return HUB_DB_ERROR;
+			}
+			r->hooks++;
+		}
+	}
+	return HUB_DB_OK;
+}
+
+/* Number of import hooks registered by loaded modules. */
+static size_t module_hooks(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < hub_modules_count(); i++) {
+		hub_ctx *ctx = hub_modules_at(i);
+		n += ctx ? ctx->nimports : 0;
+	}
+	return n;
+}
+
+/* Finds the first file of DIR that only modules import (everything but
+ * the identity files); writes its path into path. Returns 1 when found. */
+static int module_files(const char *dir, char *path, size_t n)
+{
+	for (size_t i = 2; known_files[i]; i++) {
+		snprintf(path, n, "%s/%s", dir, known_files[i]);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Imports DIR; see ops.h. */
+int hub_ops_import_json(const char *dir, char *err, size_t errlen)
+{
+	import_run r = {dir, err, errlen, 0};
+	hub_db *db = hub_store_db();
+	char path[PATH_MAX];
+	struct stat sb;
+	int found = 0, rc;
+
+	if (!dir || stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: %s", dir ? dir : "(none)",
+			 dir && stat(dir, &sb) == 0 ? "not a directory"
+						    : strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; known_files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, known_files[i]);
+		found += access(path, R_OK) == 0;
+	}
+	if (!found) {
+		snprintf(err, errlen,
+			 "%s: none of the old system's files found "
+			 "(user_passwords.json, user_2fa.json, "
+			 "blocked_dates.json, tracking/bookings.jsonl, "
+			 "tracking/outcomes.jsonl)",
+			 dir);
+		return -1;
+	}
+	if (!db) {
+		snprintf(err, errlen, "storage is not open");
+		return -1;
+	}
+	if (!module_hooks() && module_files(dir, path, sizeof(path))) {
+		snprintf(err, errlen,
+			 "%s is there but no loaded module imports it (is the "
+			 "booking module enabled in the configuration?)",
+			 path);
+		return -1;
+	}
+	rc = hub_store_transaction(db, import_tx, &r);
+	if (rc != HUB_DB_OK) {
+		if (!err[0] || rc != HUB_DB_ERROR)
+			snprintf(err, errlen, "import rolled back: %s (%s)",
+				 hub_store_rc_name(rc), hub_store_errmsg(db));
+		return -1; /* the caller reports err */
+	}
+	hub_logf(HUB_LOG_INFO, "ops",
+		 "imported %s (%d of %d known files present, %d module "
+		 "hook(s))",
+		 dir, found, 5, r.hooks);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * ops.h - operations (core/src/ops): the data-directory lock a server
+ * holds, backups (create, list, verify, restore, rotation, the daily job)
+ * and the import of the old system's JSON files.
+ *
+ * Backups are SQLite files <data_dir>/backups/hub-YYYYMMDDTHHMMSS.mmmZ.db
+ * (UTC, milliseconds), mode 0600, made with SQLite's online backup API
+ * from one read snapshot (consistent while the server writes), switched
+ * to rollback-journal mode so a backup is one self-contained file, and
+ * integrity-checked before they get their final name.
+ */
+#ifndef HUB_OPS_H
+#define HUB_OPS_H
+
+#include "hub/module.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ============================================================ server lock */
+
+/* Takes the exclusive lock on <data_dir>/hub.lock (an open-file-description
+ * fcntl lock, held until hub_ops_server_unlock or process exit) and writes
+ * the pid into the file. hubd calls it at start-up; `backup restore`
+ * refuses while it is held. Returns 0, or -1 with "data directory DIR is
+ * in use by another server (pid N)" or the system error in err. */
+int hub_ops_server_lock(const char *data_dir, char *err, size_t errlen);
+
+/* Releases the lock taken by hub_ops_server_lock (no-op when none). */
+void hub_ops_server_unlock(void);
+
+/* ================================================================ backups */
+
+/* One backup file. */
+typedef struct hub_backup_info {
+	char path[4096]; /* absolute path */
+	int64_t size;	 /* bytes */
+	int64_t time_ms; /* UTC milliseconds from the file name */
+} hub_backup_info;
+
+/* Makes a backup of <data_dir>/hub.db. On success writes the absolute path
+ * of the new file into path (may be NULL) and returns 0; returns -1 with a
+ * message in err otherwise (no partial file is left behind). Safe while
+ * other connections and processes write. */
+int hub_ops_backup_create(const char *data_dir, char *path, size_t pathlen,
+			  char *err, size_t errlen);
+
+/* Lists the backups of data_dir, oldest first. *out is owned: free().
+ * Returns 0 (also with *n == 0 when there are none) or -1 with err. */
+int hub_ops_backup_list(const char *data_dir, hub_backup_info **out, size_t *n,
+			char *err, size_t errlen);
+
+/* Checks that `file` is a sound Business Hub database: opens it read-only,
+ * runs PRAGMA integrity_check and looks for hub_migrations. Returns 0, or
+ * -1 with the first problem in err. */
+int hub_ops_backup_verify(const char *file, char *err, size_t errlen);
+
+/* Replaces the database of data_dir with the contents of `file`. Refuses
+ * while a server holds the data directory (hub_ops_server_lock) and when
+ * `file` fails hub_ops_backup_verify. First backs up the current database
+ * and names that file in `saved` (may be NULL; "" when there was nothing
+ * to save); a current database too damaged to back up has its raw files
+ * saved as backups/hub-TIME.db.broken (and -wal) instead. Returns 0 or -1
+ * with err. */
+int hub_ops_backup_restore(const char *data_dir, const char *file, char *saved,
+			   size_t savedlen, char *err, size_t errlen);
+
+/* Rotation policy: marks in keep[i] (1 keep, 0 delete) which of the n
+ * backups taken at time_ms[i] (UTC ms, any order) to keep: the newest of
+ * each of the keep_daily most recent days that have a backup, and the
+ * newest of each of the keep_weekly most recent ISO weeks that have one
+ * (days and weeks in the business time zone). The newest backup is always
+ * kept. */
+void hub_ops_backup_select(const int64_t *time_ms, size_t n, int keep_daily,
+			   int keep_weekly, int *keep);
+
+/* Applies hub_ops_backup_select to data_dir's backups, deletes the rest
+ * and stale temporary files. *removed (may be NULL) gets the count.
+ * Returns 0 or -1 with err. */
+int hub_ops_backup_rotate(const char *data_dir, int keep_daily, int keep_weekly,
+			  int *removed, char *err, size_t errlen);
+
+/* Parses a backup file name ("hub-20261128T004512.123Z.db", no directory)
+ * into UTC milliseconds. Returns 0 or -1 when the name is not one. */
+int hub_ops_backup_name_time(const char *name, int64_t *time_ms);
+
+/* Registers the daily backup job ("core"/"backup") with the scheduler,
+ * reading [backup] daily_at (default 03:00), keep_daily (7), keep_weekly (4),
+ * enabled (true). The job backs up hub_store_data_dir(), then rotates.
+ * Call before hub_sched_start. Returns 0 or -1 (logged). */
+int hub_ops_register_jobs(void);
+
+/* `hubctl backup ...`: argv[0] is "backup", argv[1] the subcommand
+ * (create, list, verify FILE, restore FILE). Prints results to stdout and
+ * one error line to stderr. Returns the process exit code (0 or 1). */
+int hub_ops_backup_cmd(const char *data_dir, int argc, char **argv);
+
+/* ================================================================= import */
+
+/* `hubctl import-json DIR`: runs the identity import (hub_id_import) and
+ * every module's import hook, in module load order, inside one write
+ * transaction on the calling thread's connection. Returns 0, or -1 with
+ * "file:line: reason" (or another one-line reason) in err, in which case
+ * nothing was imported. Hooks must be idempotent (upserts keyed on the old
+ * system's ids), so running an import twice changes nothing. */
+int hub_ops_import_json(const char *dir, char *err, size_t errlen);
+
+/* The identity part of the import (users, password hashes, 2FA state);
+ * implemented in core/src/identity. Same contract as hub_import_fn. */
+int hub_id_import(hub_db *db, const char *dir, char *err, size_t errlen);
+
+#endif
