@@ -145,6 +145,9 @@ void hub_ctx_release(hub_ctx *ctx);
  * GET /health document. Owned: free(). *http_status gets 200 or 503. */
 char *hub_health_report(int *http_status);
 
+/* Registers GET /api/v1/openapi.json on the core context. */
+int hub_openapi_register(hub_ctx *core, const hub_api *api);
+
 /* Registers the core's checks (storage, disk, cache, jobs). */
 int hub_health_register_core(void);
 
