@@ -259,12 +259,13 @@ void hub_dispatch_access_log(int on)
 /* Authenticates and authorises; answers and returns -1 when refused. */
 static int authorise(hub_req *req, const hub_route *r)
 {
-	int rc = hub_id_authenticate(mg_get_header(req->conn, "Cookie"),
-				     mg_get_header(req->conn, "Authorization"),
-				     &req->user, req->csrf);
+	int rc;
+	if (r->flags & HUB_ROUTE_PUBLIC)
+		return 0; /* no authentication at all (module.h) */
+	rc = hub_id_authenticate(mg_get_header(req->conn, "Cookie"),
+				 mg_get_header(req->conn, "Authorization"),
+				 &req->user, req->csrf);
 	if (rc != HUB_AUTH_OK) {
-		if (r->flags & HUB_ROUTE_PUBLIC)
-			return 0;
 		hub_reply_error(req, 401, "unauthenticated",
 				rc == HUB_AUTH_INVALID
 				    ? "session expired or credentials invalid"
@@ -273,8 +274,6 @@ static int authorise(hub_req *req, const hub_route *r)
 		return -1;
 	}
 	req->authed = 1;
-	if (r->flags & HUB_ROUTE_PUBLIC)
-		return 0;
 	/* people are checked by role, API tokens by scope */
 	if (!req->user.via_token && r->roles &&
 	    !(r->roles & (unsigned)req->user.role)) {
