@@ -246,6 +246,18 @@ static void test_trusted_proxy_and_hup(void)
 	CHECK_INT(http_do("GET", url, junk, NULL, 0, &r), 0);
 	CHECK(has(&r, "\"client\":\"127.0.0.1\""));
 	http_free(&r);
+	/* a huge client-made prefix cannot push out what the proxy added */
+	static char longhdr[3000];
+	size_t o = (size_t)snprintf(longhdr, sizeof(longhdr),
+				    "X-Forwarded-For: ");
+	while (o < 2000)
+		o += (size_t)snprintf(longhdr + o, sizeof(longhdr) - o,
+				      "10.9.8.%zu, ", o % 250);
+	snprintf(longhdr + o, sizeof(longhdr) - o, "198.51.100.23");
+	const char *longx[] = {longhdr, NULL};
+	CHECK_INT(http_do("GET", url, longx, NULL, 0, &r), 0);
+	CHECK(has(&r, "\"client\":\"198.51.100.23\""));
+	http_free(&r);
 
 	snprintf(log, sizeof(log), "%s/data.log", p.dir);
 	snprintf(rotated, sizeof(rotated), "%s.1", log);

@@ -144,6 +144,19 @@ static void test_decode(void)
 		  -1);
 }
 
+static void test_client_key(void)
+{
+	char k[96];
+	hub_client_key("203.0.113.9", k, sizeof(k));
+	CHECK_STR(k, "ip:203.0.113.9");
+	hub_client_key("::ffff:203.0.113.9", k, sizeof(k));
+	CHECK_STR(k, "ip:203.0.113.9");
+	hub_client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", k, sizeof(k));
+	CHECK_STR(k, "ip6:2001:db8:1:2::/64");
+	hub_client_key("2001:db8:1:2::1", k, sizeof(k));
+	CHECK_STR(k, "ip6:2001:db8:1:2::/64");
+}
+
 int main(void)
 {
 	snprintf(owner_a.name, sizeof(owner_a.name), "a");
@@ -153,5 +166,6 @@ int main(void)
 	test_match();
 	test_static();
 	test_decode();
+	test_client_key();
 	return check_report("router");
 }

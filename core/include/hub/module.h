@@ -84,7 +84,10 @@ enum hub_scope {
 /* Route flags. */
 enum hub_route_flags {
 	HUB_ROUTE_PUBLIC = 1 << 0,      /* no authentication at all */
-	HUB_ROUTE_NO_JSON_BODY = 1 << 1 /* accept any content type on writes */
+	HUB_ROUTE_NO_JSON_BODY = 1 << 1, /* accept any content type on writes */
+	/* also for a signed-in user who must still change the password or
+	 * set up 2FA (otherwise such a session gets 401 everywhere) */
+	HUB_ROUTE_RESTRICTED_OK = 1 << 2
 };
 
 /* Setting types and flags. */

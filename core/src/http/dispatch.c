@@ -137,7 +137,7 @@ static int rate_check(hub_req *req, const char *cls)
 	char key[96];
 	int ok;
 	memset(&a, 0, sizeof(a));
-	snprintf(key, sizeof(key), "ip:%s", req->client);
+	hub_client_key(req->client, key, sizeof(key));
 	ok = hub_rate_hit(cls, key, &a);
 	if (ok < 0)
 		return 1; /* misconfigured class: fail open, logged there */
@@ -262,9 +262,10 @@ static int authorise(hub_req *req, const hub_route *r)
 	int rc;
 	if (r->flags & HUB_ROUTE_PUBLIC)
 		return 0; /* no authentication at all (module.h) */
-	rc = hub_id_authenticate(mg_get_header(req->conn, "Cookie"),
-				 mg_get_header(req->conn, "Authorization"),
-				 &req->user, req->csrf);
+	rc = hub_id_authenticate_as(mg_get_header(req->conn, "Cookie"),
+				    mg_get_header(req->conn, "Authorization"),
+				    (r->flags & HUB_ROUTE_RESTRICTED_OK) != 0,
+				    &req->user, req->csrf);
 	if (rc != HUB_AUTH_OK) {
 		hub_reply_error(req, 401, "unauthenticated",
 				rc == HUB_AUTH_INVALID

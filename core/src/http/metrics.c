@@ -1,6 +1,7 @@
 /*
  * metrics.c - counters and request-latency histograms, rendered in the
- * Prometheus text exposition format for GET /metrics.
+ * Prometheus text exposition format for GET /metrics. Names ending in
+ * _total are counters; every other name is a gauge.
  *
  * A fixed-size open-addressing table keeps memory bounded whatever label
  * values callers invent; entries beyond capacity are counted in
@@ -168,8 +169,16 @@ char *hub_metrics_render(void)
 	for (size_t i = 0; i < n; i++) {
 		met *m = order[i];
 		if (strcmp(last, m->name) != 0) {
+			/* Prometheus naming: counters end in _total; any
+			 * other name is a gauge that may go down */
+			size_t nl = strlen(m->name);
+			int counter = nl > 6 &&
+				      !strcmp(m->name + nl - 6, "_total");
 			if (appendf(&buf, &len, &cap, "# TYPE %s %s\n",
-				    m->name, m->hist ? "histogram" : "counter"))
+				    m->name,
+				    m->hist    ? "histogram"
+				    : counter ? "counter"
+					      : "gauge"))
 				goto fail;
 			last = m->name;
 		}

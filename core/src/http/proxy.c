@@ -100,6 +100,25 @@ static int in_net(const net *nt, int family, const unsigned char *a)
 	return 1;
 }
 
+/* The rate-limit key of a client address: "ip:A.B.C.D" for IPv4 (also
+ * IPv4-mapped IPv6), "ip6:PREFIX::/64" for IPv6, since one subscriber
+ * usually holds a whole /64 and could otherwise rotate through it. */
+void hub_client_key(const char *client, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	const char *p = client;
+	if (!strncmp(p, "::ffff:", 7) && strchr(p + 7, '.'))
+		p += 7;
+	if (strchr(p, ':') && inet_pton(AF_INET6, p, &a6) == 1) {
+		char buf[INET6_ADDRSTRLEN];
+		memset(a6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a6, buf, sizeof(buf));
+		snprintf(out, outlen, "ip6:%s/64", buf);
+		return;
+	}
+	snprintf(out, outlen, "ip:%s", p);
+}
+
 int hub_proxy_trusted(const char *addr)
 {
 	unsigned char a[16];
@@ -125,33 +144,42 @@ int hub_proxy_trusted(const char *addr)
 void hub_proxy_client(const struct mg_request_info *ri, char *out,
 		      size_t outlen)
 {
+	const char *xff = NULL;
 	snprintf(out, outlen, "%s", ri->remote_addr);
 	if (!hub_proxy_trusted(ri->remote_addr))
 		return;
-	const char *xff = NULL;
 	for (int i = 0; i < ri->num_headers; i++)
 		if (!strcasecmp(ri->http_headers[i].name, "X-Forwarded-For"))
 			xff = ri->http_headers[i].value;
 	if (!xff)
 		return;
-	char list[1024];
-	snprintf(list, sizeof(list), "%s", xff);
-	/* walk from the right */
-	for (;;) {
-		char *comma = strrchr(list, ',');
-		char *item = comma ? comma + 1 : list;
-		while (*item == ' ')
-			item++;
-		char *end = item + strlen(item);
-		while (end > item && end[-1] == ' ')
-			*--end = 0;
+	/* Walk the header itself from the right (never a truncated copy:
+	 * the right end is what our proxies appended, the left end is what
+	 * the client chose). The first address that is not a trusted proxy
+	 * is the client; garbage stops the walk at what we have. */
+	const char *end = xff + strlen(xff);
+	while (end > xff) {
+		const char *start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		const char *a = start, *b = end;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		char item[64];
 		unsigned char tmp[16];
-		int fam = strchr(item, ':') ? AF_INET6 : AF_INET;
-		if (!*item || inet_pton(fam, item, tmp) != 1)
-			return; /* garbage: keep what we have */
-		snprintf(out, outlen, "%s", item);
-		if (!hub_proxy_trusted(item) || !comma)
+		size_t n = (size_t)(b - a);
+		if (n == 0 || n >= sizeof(item))
 			return;
-		*comma = 0;
+		memcpy(item, a, n);
+		item[n] = 0;
+		if (inet_pton(strchr(item, ':') ? AF_INET6 : AF_INET, item,
+			      tmp) != 1)
+			return;
+		snprintf(out, outlen, "%s", item);
+		if (!hub_proxy_trusted(item))
+			return;
+		end = start > xff ? start - 1 : xff;
 	}
 }

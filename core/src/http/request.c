@@ -155,11 +155,24 @@ static int header_value_ok(const char *s)
 	return 1;
 }
 
+/* Adds a header, or replaces the value of one of the same name added
+ * earlier (so a later, more specific answer - e.g. a per-account rate
+ * limit after the router's per-address one - is the only one sent). */
 int hub_reply_header(hub_req *req, const char *name, const char *value)
 {
-	if (req->replied || req->nextra == HUB_REQ_MAX_HEADERS || !name ||
-	    !value || !*name || strpbrk(name, ": \r\n") ||
-	    !header_value_ok(value))
+	if (req->replied || !name || !value || !*name ||
+	    strpbrk(name, ": \r\n") || !header_value_ok(value))
+		return -1;
+	for (size_t i = 0; i < req->nextra; i++) {
+		if (!strcasecmp(req->extra[i].name, name)) {
+			char *v = req_strndup(req, value, strlen(value));
+			if (!v)
+				return -1;
+			req->extra[i].value = v;
+			return 0;
+		}
+	}
+	if (req->nextra == HUB_REQ_MAX_HEADERS)
 		return -1;
 	req->extra[req->nextra].name = req_strndup(req, name, strlen(name));
 	req->extra[req->nextra].value =

@@ -326,9 +326,20 @@ int id_auth_lookup(const char *cookie_header, const char *authz_header,
 int hub_id_authenticate(const char *cookie_header, const char *authz_header,
 			hub_user *user, char csrf_out[65])
 {
+	return hub_id_authenticate_as(cookie_header, authz_header, 0, user,
+				      csrf_out);
+}
+
+/* Same as hub_id_authenticate; with allow_restricted, also accepts the
+ * session of a user who still has to change the password or set up 2FA
+ * (routes flagged HUB_ROUTE_RESTRICTED_OK). Returns HUB_AUTH_*. */
+int hub_id_authenticate_as(const char *cookie_header,
+			   const char *authz_header, int allow_restricted,
+			   hub_user *user, char csrf_out[65])
+{
 	id_auth a;
 	int rc = id_auth_lookup(cookie_header, authz_header, &a);
-	if (rc == HUB_AUTH_OK && a.restricted)
+	if (rc == HUB_AUTH_OK && a.restricted && !allow_restricted)
 		rc = HUB_AUTH_INVALID;
 	if (rc == HUB_AUTH_OK) {
 		*user = a.user;

@@ -62,6 +62,13 @@ enum hub_auth_rc {
 int hub_id_authenticate(const char *cookie_header, const char *authz_header,
 			hub_user *user, char csrf_out[65]);
 
+/* Same, and with allow_restricted also accepts the session of a user who
+ * must still change the password or set up 2FA (for routes flagged
+ * HUB_ROUTE_RESTRICTED_OK: the /api/v1/auth self-service routes). */
+int hub_id_authenticate_as(const char *cookie_header,
+			   const char *authz_header, int allow_restricted,
+			   hub_user *user, char csrf_out[65]);
+
 /* Constant-time string equality. Returns 1 when equal. */
 int hub_ct_streq(const char *a, const char *b);
 
