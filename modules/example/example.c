@@ -49,6 +49,7 @@ static int h_add_note(hub_req *req, void *ud)
 	const char *text;
 	hub_user user;
 	hub_stmt *st = NULL;
+	int64_t id = 0;
 	int rc;
 	(void)ud;
 
@@ -70,13 +71,19 @@ static int h_add_note(hub_req *req, void *ud)
 		rc = api->stmt_bind_text(st, 2, text);
 	if (rc == HUB_DB_OK)
 		rc = api->stmt_step(st);
-	if (rc != HUB_DB_ROW) {
+	if (rc == HUB_DB_ROW) {
+		id = api->col_int(st, 0);
+		/* step to done: only then is the (autocommit) INSERT
+		 * committed, so only then may we answer 201 */
+		rc = api->stmt_step(st);
+	}
+	if (rc != HUB_DB_DONE) {
 		api->reply_error(req, 503, "storage",
 				 "could not store the note", NULL);
 		goto out;
 	}
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", (double)api->col_int(st, 0));
+	cJSON_AddNumberToObject(o, "id", (double)id);
 	cJSON_AddStringToObject(o, "text", text);
 	cJSON_AddStringToObject(o, "author", user.username);
 	hubkit_reply_cjson(api, req, 201, o);

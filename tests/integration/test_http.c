@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static hubproc h;
@@ -186,6 +187,58 @@ static void test_crash(void)
 	http_free(&r);
 	CHECK_INT(get("/health/live", NULL, &r), 200);
 	http_free(&r);
+}
+
+/* A crash inside a transaction, or a handler that leaves one open, must
+ * not block later writes nor commit what it wrote. */
+static void test_transactions(void)
+{
+	http_res r;
+	CHECK_INT(get("/fixture/tx-crash", NULL, &r), 500);
+	http_free(&r);
+	CHECK_INT(get("/fixture/tx-open", NULL, &r), 200);
+	http_free(&r);
+	double t0 = (double)time(NULL);
+	/* each write answers at once (no 5 s busy wait) and only the
+	 * committed rows (v = 3) exist: sum 3 per row, count 1 per row */
+	CHECK_INT(get("/fixture/write", NULL, &r), 200);
+	CHECK(has(&r, "\"sum_count\":3001"));
+	http_free(&r);
+	CHECK_INT(get("/fixture/write", NULL, &r), 200);
+	CHECK(has(&r, "\"sum_count\":6002"));
+	http_free(&r);
+	CHECK((double)time(NULL) - t0 < 3);
+}
+
+/* A health check that overruns its budget is reported as failed, is
+ * not started twice, and does not crash the shutdown. */
+static void test_slow_check(void)
+{
+	char conf[2048], url[256];
+	hubproc p;
+	http_res r;
+	const char *env[] = {"FIXTURE_SLOW_CHECK=1", NULL};
+	snprintf(conf, sizeof(conf),
+		 "[server]\nlisten = 127.0.0.1:%%PORT%%\ndata_dir = %%DATA%%\n"
+		 "module_dir = %%MODULES%%\n\n[module.health]\npath = "
+		 "health.so\n\n[module.misbehaves]\npath = %s/misbehaves.so\n",
+		 FIXTURE_DIR);
+	if (hubproc_start(&p, conf, env) != 0) {
+		CHECK(0);
+		return;
+	}
+	snprintf(url, sizeof(url), "%s/health", p.base);
+	CHECK_INT(http_do("GET", url, NULL, NULL, 0, &r), 0);
+	CHECK_INT(r.status, 503);
+	CHECK(has(&r, "\"slow\":{\"status\":\"fail\",\"detail\":"
+		      "\"timed out after 200 ms\""));
+	http_free(&r);
+	sleep(1);
+	CHECK_INT(http_do("GET", url, NULL, NULL, 0, &r), 0);
+	CHECK(has(&r, "still running since an earlier report"));
+	http_free(&r);
+	CHECK_INT(hubproc_stop(&p, SIGTERM), 0);
+	hubproc_cleanup(&p);
 }
 
 static void test_health(void)
@@ -365,7 +418,9 @@ int main(void)
 	test_params();
 	test_static();
 	test_crash();
+	test_transactions();
 	test_health();
+	test_slow_check();
 	test_proxy();
 	test_trusted_proxy_and_hup();
 	test_drain();

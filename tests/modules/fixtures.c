@@ -124,6 +124,53 @@ static int h_whoami(hub_req *req, void *ud)
 		 api->req_client(req));
 	return api->reply_json(req, 200, buf);
 }
+/* Inserts value v into fixture_rows on this thread's connection. */
+static int insert_row(int v)
+{
+	hub_stmt *st = NULL;
+	int rc = api->db_prepare(api->db(),
+				 "INSERT INTO fixture_rows(v) VALUES (?)", &st);
+	if (rc == HUB_DB_OK)
+		rc = api->stmt_bind_int(st, 1, v);
+	if (rc == HUB_DB_OK)
+		rc = api->stmt_step(st);
+	api->stmt_finalize(st);
+	return rc;
+}
+static int h_tx_crash(hub_req *req, void *ud)
+{
+	(void)req;
+	api->db_begin(api->db());
+	insert_row(1);
+	*(volatile int *)(uintptr_t)ud = 1; /* crash inside the transaction */
+	return 0;
+}
+static int h_tx_open(hub_req *req, void *ud)
+{
+	(void)ud;
+	api->db_begin(api->db());
+	insert_row(2);
+	return api->reply_json(req, 200, "{\"left\":\"open\"}");
+}
+static int h_write(hub_req *req, void *ud)
+{
+	char buf[64];
+	hub_stmt *st = NULL;
+	long long n = -1;
+	(void)ud;
+	if (insert_row(3) != HUB_DB_DONE)
+		return api->reply_error(req, 503, "storage", "write failed",
+					NULL);
+	if (api->db_prepare(api->db(),
+			    "SELECT COUNT(*), COALESCE(SUM(v), 0) FROM "
+			    "fixture_rows",
+			    &st) == HUB_DB_OK &&
+	    api->stmt_step(st) == HUB_DB_ROW)
+		n = api->col_int(st, 1) * 1000 + api->col_int(st, 0);
+	api->stmt_finalize(st);
+	snprintf(buf, sizeof(buf), "{\"sum_count\":%lld}", n);
+	return api->reply_json(req, 200, buf);
+}
 static int h_slow(hub_req *req, void *ud)
 {
 	(void)ud;
@@ -158,6 +205,12 @@ static int init(hub_ctx *ctx, const hub_api *a)
 	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/whoami", h_whoami, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
+	    {"GET", "/fixture/tx-crash", h_tx_crash, NULL, 0, 0, NULL,
+	     HUB_ROUTE_PUBLIC},
+	    {"GET", "/fixture/tx-open", h_tx_open, NULL, 0, 0, NULL,
+	     HUB_ROUTE_PUBLIC},
+	    {"GET", "/fixture/write", h_write, NULL, 0, 0, NULL,
+	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/private", h_ok, NULL, HUB_ROLE_ADMIN, 0, NULL,
 	     0},
 	};
@@ -170,6 +223,10 @@ static int init(hub_ctx *ctx, const hub_api *a)
 			return -1;
 	const char *web = getenv("FIXTURE_WEB");
 	if (api->static_dir(ctx, "/fixture-web", web ? web : FIXTURE_WEB_DIR))
+		return -1;
+	if (api->migration(ctx, 1,
+			   "CREATE TABLE fixture_rows (v INTEGER NOT NULL)",
+			   NULL) != 0)
 		return -1;
 	if (getenv("FIXTURE_SLOW_CHECK"))
 		api->health_check(ctx, "slow", slow_check, NULL, 200);

@@ -114,10 +114,12 @@ $C import-json "$T/nonexistent" > /dev/null 2> "$T/err"
 check "missing import dir exits 1" test $? -eq 1
 
 # ---- exit codes
-$C frobnicate > /dev/null 2>&1
-check "unknown command exits 2" test $? -eq 2
-"$HUBCTL" -c "$T/missing.conf" backup list > /dev/null 2>&1
-check "missing configuration exits 2" test $? -eq 2
+$C frobnicate > /dev/null 2> "$T/err"
+check "unknown command exits 1" test $? -eq 1
+check "unknown command: one line on stderr" test "$(wc -l < "$T/err")" -eq 1
+"$HUBCTL" -c "$T/missing.conf" backup list > /dev/null 2> "$T/err"
+check "missing configuration exits 1" test $? -eq 1
+check "missing configuration: one line naming the file" grep -q "missing.conf:0: cannot open" "$T/err"
 $C backup > /dev/null 2>&1
 check "backup without subcommand exits 1" test $? -eq 1
 

@@ -120,6 +120,27 @@ static void test_errors(void)
 	CHECK(strstr(err, "/nonexistent/plugins.conf:0: cannot open") != NULL);
 }
 
+static void test_long_lines(void)
+{
+	char text[8192];
+	size_t o = (size_t)snprintf(text, sizeof(text),
+				    "[server]\nthreads = 4\n"
+				    "trusted_proxies = ");
+	for (int i = 0; i < 200; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "10.0.%d.0/24,",
+				      i);
+	o += (size_t)snprintf(text + o, sizeof(text) - o,
+			      "10.9.9.9\nlisten = 127.0.0.1:1\nbad = 1\n");
+	/* a 3000-byte line is fine and the line numbers after it are right */
+	expect_error(text, "test.conf:5: [server] key 'bad': unknown key");
+	text[strlen(text) - strlen("bad = 1\n")] = 0;
+	CHECK_INT(load(text), 0);
+	CHECK(strlen(hub_conf_get("server", "trusted_proxies")) > 2500);
+	CHECK_INT(hub_conf_line("server", "listen"), 4);
+	/* continuation lines are not a thing: an indented line is an error */
+	expect_error("[server]\nthreads = 4\n  8\n", "test.conf:3:");
+}
+
 static void test_rates(void)
 {
 	unsigned c, w;
@@ -172,6 +193,7 @@ int main(void)
 	test_env();
 	test_errors();
 	test_rates();
+	test_long_lines();
 	test_each();
 	hub_conf_free();
 	return check_report("config");

@@ -40,6 +40,9 @@ static void test_patterns(void)
 	CHECK_INT(hub_router_pattern_ok("/a/{*rest}/b"), -1);
 	CHECK_INT(hub_router_pattern_ok("/a/b{c}"), -1);
 	CHECK_INT(hub_router_pattern_ok("/a/b c"), -1);
+	CHECK_INT(hub_router_pattern_ok("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}"), 0);
+	CHECK_INT(hub_router_pattern_ok("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}"),
+		  -1);
 }
 
 static void test_match(void)

@@ -342,7 +342,10 @@ struct hub_api {
 	int (*stmt_bind_double)(hub_stmt *st, int idx, double v);
 	int (*stmt_bind_null)(hub_stmt *st, int idx);
 	int (*stmt_bind_blob)(hub_stmt *st, int idx, const void *p, size_t n);
-	/* HUB_DB_ROW, HUB_DB_DONE or an error code. */
+	/* HUB_DB_ROW, HUB_DB_DONE or an error code. A write outside a
+	 * transaction (e.g. INSERT ... RETURNING) is committed only when it
+	 * is stepped to HUB_DB_DONE: step to done, and check that, before
+	 * answering that the write succeeded. */
 	int (*stmt_step)(hub_stmt *st);
 	int (*stmt_reset)(hub_stmt *st);
 	/* Returns the statement to the connection's cache. Accepts NULL. */

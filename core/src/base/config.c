@@ -39,6 +39,7 @@ static struct {
 	size_t nmodules;
 	/* parse-time state */
 	int cur_line;
+	int at_line_start;
 	char err[512];
 } g_conf;
 
@@ -132,12 +133,18 @@ static void set_err(int line, const char *section, const char *key,
 			 g_conf.path, line, why);
 }
 
-/* inih reader: one line per call, counting lines for error messages. */
+/* inih reader: counts lines for error messages. A long line arrives in
+ * several pieces (inih grows its buffer), so only a piece that starts a
+ * new line counts. */
 static char *reader(char *str, int num, void *stream)
 {
 	char *r = fgets(str, num, (FILE *)stream);
-	if (r)
-		g_conf.cur_line++;
+	if (r) {
+		size_t len = strlen(r);
+		if (g_conf.at_line_start)
+			g_conf.cur_line++;
+		g_conf.at_line_start = len > 0 && r[len - 1] == '\n';
+	}
 	return r;
 }
 
@@ -590,6 +597,15 @@ static int load_stream(FILE *fp, const char *name, char *err, size_t errlen)
 	snprintf(g_conf.path, sizeof(g_conf.path), "%s", name);
 	g_conf.err[0] = 0;
 	g_conf.cur_line = 0;
+	g_conf.at_line_start = 1;
+	/* long values (consultant lists, proxy lists) are normal: let inih
+	 * grow its line buffer; no continuation lines, stop at the first
+	 * error so the line named is the first bad one */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 64 * 1024;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
 	rc = ini_parse_stream(reader, fp, handler, NULL);
 	if (rc != 0) {
 		if (!g_conf.err[0])

@@ -28,8 +28,20 @@ typedef struct task {
 	int done;
 	hub_check_fn fn;
 	void *ud;
+	hub_reg_check *check; /* its running flag is cleared at the end */
 	hub_health_result res;
 } task;
+
+/* Serialises reports, guards every check's running flag, and keeps the
+ * last report for a second so a burst of polls costs one run. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int outstanding; /* check threads still running */
+	char *last;      /* the last report (owned) */
+	int last_status;
+	double last_at;  /* hub_uptime_s() when it was made */
+} g_h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0};
 
 static void task_unref(task *t)
 {
@@ -56,6 +68,11 @@ static void *task_main(void *arg)
 	t->done = 1;
 	pthread_cond_signal(&t->cond);
 	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_lock(&g_h.lock);
+	t->check->running = 0;
+	g_h.outstanding--;
+	pthread_cond_broadcast(&g_h.idle);
+	pthread_mutex_unlock(&g_h.lock);
 	task_unref(t);
 	return NULL;
 }
@@ -72,7 +89,7 @@ typedef struct pending {
 	const char *owner;
 } pending;
 
-char *hub_health_report(int *http_status)
+static char *build_report(int *http_status)
 {
 	pending *p = NULL;
 	size_t n = 0, cap = 0;
@@ -101,11 +118,29 @@ char *hub_health_report(int *http_status)
 			t->refs = 2;
 			t->fn = ctx->checks[i].fn;
 			t->ud = ctx->checks[i].userdata;
-			if (pthread_create(&th, NULL, task_main, t) != 0) {
+			t->check = &ctx->checks[i];
+			/* one run per check at a time: a check still stuck in
+			 * an earlier run is reported, not started again */
+			pthread_mutex_lock(&g_h.lock);
+			int busy = t->check->running;
+			if (!busy) {
+				t->check->running = 1;
+				g_h.outstanding++;
+			}
+			pthread_mutex_unlock(&g_h.lock);
+			if (busy || pthread_create(&th, NULL, task_main, t) != 0) {
+				if (!busy) {
+					pthread_mutex_lock(&g_h.lock);
+					t->check->running = 0;
+					g_h.outstanding--;
+					pthread_mutex_unlock(&g_h.lock);
+				}
 				t->refs = 1;
 				t->done = 1;
 				snprintf(t->res.detail, sizeof(t->res.detail),
-					 "could not start the check");
+					 busy ? "still running since an earlier "
+						"report"
+					      : "could not start the check");
 				t->res.status = HUB_HEALTH_FAIL;
 			} else {
 				pthread_detach(th);
@@ -166,6 +201,55 @@ done:
 	cJSON_Delete(checks);
 	cJSON_Delete(root);
 	return out;
+}
+
+/* Runs the checks, or hands out a copy of a report made less than a
+ * second ago. One report is built at a time. */
+char *hub_health_report(int *http_status)
+{
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	char *out = NULL;
+	pthread_mutex_lock(&one);
+	pthread_mutex_lock(&g_h.lock);
+	if (g_h.last && hub_uptime_s() - g_h.last_at < 1.0) {
+		out = strdup(g_h.last);
+		*http_status = g_h.last_status;
+	}
+	pthread_mutex_unlock(&g_h.lock);
+	if (!out) {
+		out = build_report(http_status);
+		pthread_mutex_lock(&g_h.lock);
+		free(g_h.last);
+		g_h.last = out ? strdup(out) : NULL;
+		g_h.last_status = *http_status;
+		g_h.last_at = hub_uptime_s();
+		pthread_mutex_unlock(&g_h.lock);
+	}
+	pthread_mutex_unlock(&one);
+	return out;
+}
+
+int hub_health_wait_idle(unsigned timeout_ms)
+{
+	struct timespec dl;
+	int rc;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&g_h.lock);
+	while (g_h.outstanding > 0)
+		if (pthread_cond_timedwait(&g_h.idle, &g_h.lock, &dl) ==
+		    ETIMEDOUT)
+			break;
+	rc = g_h.outstanding > 0 ? -1 : 0;
+	free(g_h.last);
+	g_h.last = NULL;
+	pthread_mutex_unlock(&g_h.lock);
+	return rc;
 }
 
 /* ------------------------------------------------------- core checks */

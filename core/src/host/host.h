@@ -86,6 +86,7 @@ typedef struct hub_reg_check {
 	hub_check_fn fn;
 	void *userdata;
 	unsigned budget_ms;
+	int running; /* a run is still going (health.c's lock guards it) */
 } hub_reg_check;
 
 typedef struct hub_reg_setting {
@@ -147,6 +148,11 @@ char *hub_health_report(int *http_status);
 
 /* Registers GET /api/v1/openapi.json on the core context. */
 int hub_openapi_register(hub_ctx *core, const hub_api *api);
+
+/* Waits up to timeout_ms for health-check threads that overran their
+ * budget. Returns 0 when none is left, -1 otherwise (then module code may
+ * still run: do not unload modules). */
+int hub_health_wait_idle(unsigned timeout_ms);
 
 /* Registers the core's checks (storage, disk, cache, jobs). */
 int hub_health_register_core(void);

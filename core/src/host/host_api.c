@@ -174,6 +174,7 @@ static int api_health_check(hub_ctx *ctx, const char *name, hub_check_fn fn,
 	v[ctx->nchecks].fn = fn;
 	v[ctx->nchecks].userdata = ud;
 	v[ctx->nchecks].budget_ms = budget_ms ? budget_ms : 1000;
+	v[ctx->nchecks].running = 0;
 	ctx->nchecks++;
 	return 0;
 }

@@ -233,6 +233,8 @@ static int load_one(const char *name, int run_migrations, char *err,
 	ctx->in_init = 1;
 	int irc = d->init(ctx, hub_host_api());
 	ctx->in_init = 0;
+	/* init ran to the end: shutdown must run on any later failure */
+	ctx->initialised = irc == 0;
 	if (ctx->error[0]) {
 		snprintf(why, sizeof(why), "%s", ctx->error);
 		located = 1;
@@ -242,7 +244,6 @@ static int load_one(const char *name, int run_migrations, char *err,
 		snprintf(why, sizeof(why), "init failed (returned %d)", irc);
 		goto fail;
 	}
-	ctx->initialised = 1;
 	if (check_settings(ctx, why, sizeof(why)) != 0) {
 		located = 1; /* why already names file, line and key */
 		goto fail;
@@ -299,7 +300,8 @@ void hub_modules_unload(void)
 		if (ctx->desc->shutdown)
 			ctx->desc->shutdown(ctx);
 		hub_ctx_release(ctx);
-		/* dlclose after release: registered strings are copies */
+		/* dlclose after release: registered strings are copies.
+		 * HUB_KEEP_MODULES_MAPPED keeps symbols for leak reports. */
 		if (!getenv("HUB_KEEP_MODULES_MAPPED"))
 			dlclose(ctx->dl);
 		free(ctx);

@@ -32,6 +32,7 @@
 static struct {
 	int level; /* how far start-up got, for hub_shutdown */
 	int mode;
+	int keep_store; /* a late health check may still use it */
 	char data_dir[PATH_MAX];
 } g_up;
 
@@ -188,13 +189,22 @@ void hub_shutdown(void)
 	if (g_up.level >= UP_JOBS)
 		hub_sched_stop();
 	hub_report_stop();
-	if (g_up.level >= UP_MODULES)
+	if (hub_health_wait_idle(5000) != 0) {
+		/* a check that overran its budget still runs: leave its
+		 * module, its registration and the store in place rather
+		 * than pull them from under it; the process is exiting */
+		hub_logf(HUB_LOG_WARN, "host",
+			 "a health check is still running; exiting without "
+			 "unloading modules");
+		g_up.keep_store = 1;
+	}
+	if (g_up.level >= UP_MODULES && !g_up.keep_store)
 		hub_modules_unload();
 	if (g_up.level >= UP_CAL)
 		hub_cal_shutdown();
 	if (g_up.level >= UP_ID && g_up.mode != HUB_START_CHECK)
 		hub_id_shutdown();
-	if (g_up.level >= UP_STORE)
+	if (g_up.level >= UP_STORE && !g_up.keep_store)
 		hub_store_close();
 	if (g_up.mode == HUB_START_SERVER)
 		hub_ops_server_unlock();

@@ -12,6 +12,7 @@
 #include "http/request.h"
 #include "host/host.h"
 #include "identity/identity.h"
+#include "store/store.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -310,6 +311,9 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 	} else {
 		char msg[256];
 		t_jump = NULL;
+		/* nothing of the crashed request may outlive it: its open
+		 * transaction, the write lock, its statements */
+		hub_store_thread_reset(1);
 		snprintf(msg, sizeof(msg),
 			 "handler %s %s crashed (signal %d), request %s",
 			 r->method, r->pattern, (int)sig, req->id);
@@ -322,6 +326,10 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 					"internal error", NULL);
 		return;
 	}
+	if (hub_store_thread_reset(0))
+		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
+			 "handler %s %s left a transaction open; rolled back",
+			 r->method, r->pattern);
 	if (!req->replied) {
 		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
 			 "handler %s %s returned without answering",

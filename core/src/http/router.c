@@ -65,6 +65,7 @@ static int split_pattern(const char *pattern, seg *segs, char *why,
 			 size_t whylen)
 {
 	size_t n = 0;
+	int nparams = 0;
 	const char *p = pattern;
 	if (!pattern || pattern[0] != '/') {
 		snprintf(why, whylen, "pattern must start with '/'");
@@ -91,6 +92,11 @@ static int split_pattern(const char *pattern, seg *segs, char *why,
 			goto fail;
 		}
 		segs[n].param = 0;
+		if (start[0] == '{' && ++nparams > HUB_ROUTER_MAX_PARAMS) {
+			snprintf(why, whylen, "more than %d parameters",
+				 HUB_ROUTER_MAX_PARAMS);
+			goto fail;
+		}
 		if (start[0] == '{') {
 			size_t off = 1;
 			if (start[len - 1] != '}' || len < 3) {

@@ -8,8 +8,8 @@
  *   hubctl -c FILE import-json DIR
  *   hubctl -c FILE config check
  *
- * Exit codes: 0 success; 1 failure, after one line on stderr; 2 a bad
- * configuration or command line.
+ * Exit codes (api.md): 0 success; 1 any failure - a bad configuration or
+ * command line included - after one line on stderr.
  *
  * Start-up follows hubd (host/startup.c) so both see the same schema:
  * `user` and `import-json` open the store and apply pending migrations.
@@ -90,8 +90,9 @@ static int dispatch(const char *conf, int argc, char **argv)
 			printf("%s: configuration OK\n", conf);
 		return rc;
 	}
-	usage(stderr);
-	return 2;
+	fprintf(stderr, "hubctl: unknown command '%s' (see hubctl --help)\n",
+		cmd);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -111,17 +112,20 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			usage(stderr);
-			return 2;
+			fprintf(stderr, "hubctl: unknown option '%s' (see "
+					"hubctl --help)\n",
+				argv[i]);
+			return 1;
 		}
 	}
 	if (!conf || i >= argc) {
-		usage(stderr);
-		return 2;
+		fprintf(stderr, "hubctl: usage: hubctl -c FILE COMMAND ... "
+				"(see hubctl --help)\n");
+		return 1;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = dispatch(conf, argc - i, argv + i);
 	hub_shutdown();
 	curl_global_cleanup();
-	return rc;
+	return rc == 0 ? 0 : 1;
 }

@@ -227,15 +227,24 @@ static void plan_next(sched_job *j, int64_t end_ms)
 static int run_turn(sched_job *j, char *err, size_t errlen)
 {
 	char full[140];
+	int64_t start = wall_ms(), p = period_ms(j), margin = p / 10;
+	hub_db *db = NULL;
+	int rc;
+	if (margin > 60000)
+		margin = 60000;
 	if (j->cluster_once) {
-		hub_db *db = hub_store_db();
-		int64_t p = period_ms(j), margin = p / 10;
+		/* While it runs, the lease covers a run that overruns its
+		 * period (up to 4 periods, at most 30 min, never less than the
+		 * period): no other server starts it meanwhile. Afterwards it
+		 * is set back to this period's end. */
+		int64_t running_ttl = 4 * p < 1800000 ? 4 * p : 1800000;
 		int got;
-		if (margin > 60000)
-			margin = 60000;
+		if (running_ttl < p - margin)
+			running_ttl = p - margin;
+		db = hub_store_db();
 		snprintf(full, sizeof(full), "%s/%s", j->owner, j->name);
 		got = db ? hub_sched_lease_acquire(db, full, hub_sched_holder(),
-						   wall_ms(), p - margin)
+						   start, running_ttl)
 			 : HUB_DB_EIO;
 		if (got == 0)
 			return 2;
@@ -247,12 +256,17 @@ static int run_turn(sched_job *j, char *err, size_t errlen)
 		}
 	}
 	err[0] = 0;
-	if (j->fn(j->userdata, err, errlen) != 0) {
-		if (!err[0])
-			snprintf(err, errlen, "failed without a message");
-		return 1;
+	rc = j->fn(j->userdata, err, errlen) != 0;
+	if (rc && !err[0])
+		snprintf(err, errlen, "failed without a message");
+	if (j->cluster_once && (db = hub_store_db()) != NULL) {
+		int64_t now = wall_ms(), left = start + p - margin - now;
+		/* back to the schedule: held to this period's end (or
+		 * handed back at once when the run overran it) */
+		hub_sched_lease_acquire(db, full, hub_sched_holder(), now,
+					left > 0 ? left : 1);
 	}
-	return 0;
+	return rc;
 }
 
 /* Records a finished turn and logs it. Caller holds g.lock. */

@@ -310,6 +310,30 @@ int hub_store_rollback(hub_db *db)
 	return rc;
 }
 
+/* See store.h. */
+int hub_store_thread_reset(int discard)
+{
+	hub_db *db = t_db;
+	int was_open = 0, found;
+	if (!db || t_epoch != __atomic_load_n(&g.epoch, __ATOMIC_ACQUIRE))
+		return 0;
+	if (db->be->in_tx(db) || db->holds_wlock) {
+		was_open = 1;
+		hub_store_rollback(db);
+	}
+	if (!discard)
+		return was_open;
+	pthread_mutex_lock(&g.lock);
+	found = registry_remove(db);
+	if (found)
+		pthread_setspecific(g.key, NULL);
+	pthread_mutex_unlock(&g.lock);
+	if (found)
+		db->be->close(db);
+	t_db = NULL;
+	return was_open;
+}
+
 int hub_store_in_transaction(hub_db *db)
 {
 	return db && db->be->in_tx(db);

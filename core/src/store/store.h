@@ -79,6 +79,15 @@ void hub_store_set_busy_timeout(int ms);
 /* 1 while a transaction is open on `db`, else 0. */
 int hub_store_in_transaction(hub_db *db);
 
+/* Cleans up after a request handler on the calling thread: rolls back a
+ * transaction it left open and releases the process write lock. With
+ * `discard` (after a crash in the handler) also closes the thread's
+ * connection, finalizing every statement, so nothing of the crashed
+ * request (open statements, read snapshot) survives; the next
+ * hub_store_db opens a fresh one. Returns 1 when a transaction was left
+ * open, else 0. */
+int hub_store_thread_reset(int discard);
+
 /* Highest migration version of `module` recorded in hub_migrations (0 when
  * none or the table does not exist yet), or a negative hub_db_rc. */
 int hub_store_schema_version(hub_db *db, const char *module);

@@ -56,6 +56,7 @@ typedef struct mig_run {
 	const hub_migration_def *def;
 	const char *sql; /* the text for this engine */
 	char why[512];	 /* the engine's message when a step failed */
+	int skipped;	 /* applied meanwhile by another process */
 } mig_run;
 
 /* Transaction body: the migration's SQL, then its record. */
@@ -63,6 +64,13 @@ static int apply_one(hub_db *db, void *ud)
 {
 	mig_run *m = ud;
 	hub_stmt *st = NULL;
+	/* Re-read under the write lock: another process (a second server,
+	 * a hubctl run) may have applied it since we looked. */
+	int done = hub_store_schema_version(db, m->module);
+	if (done >= m->def->version) {
+		m->skipped = 1;
+		return HUB_DB_OK;
+	}
 	int rc = hub_store_exec(db, m->sql);
 	if (rc == HUB_DB_OK)
 		rc = hub_store_prepare(db,
@@ -144,7 +152,7 @@ int hub_store_migrate(const char *module, const hub_migration_def *defs,
 	}
 	pg = strcmp(hub_store_dialect(db), "postgresql") == 0;
 	for (size_t i = 0; i < n; i++) {
-		mig_run m = {module, &defs[i], defs[i].sql, ""};
+		mig_run m = {module, &defs[i], defs[i].sql, "", 0};
 		char *pgsql = NULL;
 		if (defs[i].version <= current)
 			continue;
@@ -170,9 +178,10 @@ int hub_store_migrate(const char *module, const hub_migration_def *defs,
 			hub_logf(HUB_LOG_ERROR, "store", "%s", err);
 			return -1;
 		}
-		hub_logf(HUB_LOG_INFO, "store",
-			 "module %s: applied migration %d", module,
-			 defs[i].version);
+		if (!m.skipped)
+			hub_logf(HUB_LOG_INFO, "store",
+				 "module %s: applied migration %d", module,
+				 defs[i].version);
 	}
 	return 0;
 }

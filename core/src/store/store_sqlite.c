@@ -37,6 +37,7 @@ typedef struct sq_stmt {
 	uint64_t hash;	      /* FNV-1a of sql */
 	uint64_t tick;	      /* last use, for LRU eviction */
 	int in_use;	      /* handed out and not yet finalized */
+	int mid_write;	      /* a write stepped to a row, not to done */
 	int cached;	      /* kept after finalize */
 	struct sq_stmt *next; /* every statement of the connection */
 } sq_stmt;
@@ -330,7 +331,16 @@ static void sq_finalize(hub_stmt *st)
 {
 	sq_stmt *s = SQS(st);
 	sq_db *d = SQ(st->db);
-	sqlite3_reset(s->st);
+	int rc = sqlite3_reset(s->st);
+	if (s->mid_write && rc != SQLITE_OK &&
+	    sqlite3_get_autocommit(d->h))
+		/* the write's commit happened here and failed: whoever
+		 * answered before finalizing answered too early */
+		hub_logf(HUB_LOG_ERROR, "store",
+			 "a write finalized before it was stepped to done "
+			 "failed to commit: %s",
+			 sqlite3_errmsg(d->h));
+	s->mid_write = 0;
 	sqlite3_clear_bindings(s->st);
 	s->in_use = 0;
 	if (s->cached)
@@ -384,8 +394,14 @@ static int sq_bind_blob(hub_stmt *st, int idx, const void *p, size_t n)
 static int sq_step(hub_stmt *st)
 {
 	sq_db *d = SQ(st->db);
+	int rc;
 	d->msg[0] = 0;
-	return sq_rc(d, sqlite3_step(SQS(st)->st));
+	rc = sqlite3_step(SQS(st)->st);
+	/* an INSERT ... RETURNING outside a transaction commits only when
+	 * it is stepped to done or reset: remember that it has not been */
+	SQS(st)->mid_write =
+	    rc == SQLITE_ROW && !sqlite3_stmt_readonly(SQS(st)->st);
+	return sq_rc(d, rc);
 }
 
 static int sq_reset(hub_stmt *st)
