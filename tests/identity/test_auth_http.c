@@ -12,7 +12,13 @@
  *  - rate limiting: the 6th login of 5/min gets 429 with Retry-After and
  *    RateLimit headers, X-Forwarded-For from an untrusted peer ignored
  *    (rotating it does not help), honoured from a trusted proxy, and the
- *    per-account limit holding across addresses;
+ *    per-account limit holding across addresses with one consistent set
+ *    of RateLimit headers on its 429;
+ *  - api.md's error precedence on the self-service routes (/me, /logout,
+ *    /password, /totp/...): 401 before 429 and 415 for anonymous callers,
+ *    who spend no rate budget; a restricted session admitted there (and
+ *    only there); /me and /logout in the "api" rate class; API tokens
+ *    only on /me;
  *  - bad input on every endpoint -> 4xx, never 500.
  */
 #define _GNU_SOURCE
@@ -24,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +58,40 @@ static long req(const hubproc *h, const char *method, const char *path,
 	if (http_do(method, url, hdrs, body, body ? strlen(body) : 0, r) != 0)
 		return -1;
 	return r->status;
+}
+
+/* A request with exactly the headers given (no Content-Type added). */
+static long raw(const hubproc *h, const char *method, const char *path,
+		const char *const *hdrs, const char *body, http_res *r)
+{
+	char url[512];
+	snprintf(url, sizeof(url), "%s%s", h->base, path);
+	memset(r, 0, sizeof(*r));
+	if (http_do(method, url, hdrs, body, body ? strlen(body) : 0, r) != 0)
+		return -1;
+	return r->status;
+}
+
+/* How many times response header `name` occurs. */
+static int hdr_count(const http_res *r, const char *name)
+{
+	size_t nl = strlen(name);
+	int n = 0;
+	for (const char *p = r->headers; p && *p;) {
+		const char *eol = strstr(p, "\r\n");
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (len > nl && p[nl] == ':' && !strncasecmp(p, name, nl))
+			n++;
+		p += len + (eol ? 2 : 0);
+	}
+	return n;
+}
+
+/* Integer value of response header `name`, -1 when absent. */
+static long hdr_int(const http_res *r, const char *name)
+{
+	char v[64];
+	return http_header(r, name, v, sizeof(v)) ? atol(v) : -1;
 }
 
 static int jstr(const char *body, const char *path, char *out, size_t n)
@@ -277,15 +318,37 @@ static void test_tokens(const hubproc *h, const sess *adm)
 	http_free(&r);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
 	const char *b[] = {auth, NULL};
+	char want[64];
 	CHECK_INT(req(h, "GET", "/api/v1/auth/me", b, NULL, &r), 200);
-	CHECK(strstr(r.body, "\"username\":\"token:reader\"") != NULL);
+	snprintf(want, sizeof(want), "\"username\":\"token:%s:reader\"", id);
+	CHECK(strstr(r.body, want) != NULL);
 	http_free(&r);
 	CHECK_INT(req(h, "GET", "/api/v1/admin/users", b, NULL, &r), 403);
 	http_free(&r);
+	/* the self-service writes are for people: the router's scope check */
+	static const char *const self[] = {
+	    "/api/v1/auth/password", "/api/v1/auth/totp/setup",
+	    "/api/v1/auth/totp/enable", "/api/v1/auth/totp/disable",
+	    "/api/v1/auth/logout"};
+	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++) {
+		CHECK_INT(req(h, "POST", self[i], b, "{}", &r), 403);
+		CHECK(r.body && strstr(r.body, "scope") != NULL);
+		http_free(&r);
+	}
 	snprintf(path, sizeof(path), "/api/v1/admin/tokens/%s", id);
 	CHECK_INT(call(h, "DELETE", path, adm, NULL, &r), 204);
 	http_free(&r);
 	CHECK_INT(req(h, "GET", "/api/v1/auth/me", b, NULL, &r), 401);
+	http_free(&r);
+	/* any scope may read /me */
+	CHECK_INT(call(h, "POST", "/api/v1/admin/tokens", adm,
+		       "{\"name\":\"robot\",\"scope\":\"admin\"}", &r),
+		  201);
+	CHECK(jstr(r.body, "token", tok, sizeof(tok)));
+	http_free(&r);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	CHECK_INT(req(h, "GET", "/api/v1/auth/me", b, NULL, &r), 200);
+	CHECK(strstr(r.body, "\"scope\":\"admin\"") != NULL);
 	http_free(&r);
 }
 
@@ -504,10 +567,113 @@ static void test_rate_trusted(void)
 		    401);
 		http_free(&r);
 	}
+	/* a fresh address (its own budget untouched), but the account's
+	 * limit refuses: one set of RateLimit headers, the account's */
 	snprintf(xff, sizeof(xff), "X-Forwarded-For: 198.51.100.99");
 	const char *h6[] = {xff, NULL};
 	CHECK_INT(login(&p, "victim", "some-password", NULL, h6, NULL, &r),
 		  429);
+	CHECK_INT(hdr_count(&r, "RateLimit-Limit"), 1);
+	CHECK_INT(hdr_count(&r, "RateLimit-Remaining"), 1);
+	CHECK_INT(hdr_count(&r, "RateLimit-Reset"), 1);
+	CHECK_INT(hdr_count(&r, "Retry-After"), 1);
+	CHECK_INT(hdr_int(&r, "RateLimit-Limit"), 5);
+	CHECK_INT(hdr_int(&r, "RateLimit-Remaining"), 0);
+	CHECK(hdr_int(&r, "Retry-After") >= 1 &&
+	      hdr_int(&r, "Retry-After") <= 60);
+	CHECK_INT(hdr_int(&r, "RateLimit-Reset"), hdr_int(&r, "Retry-After"));
+	http_free(&r);
+	CHECK_INT(hubproc_stop(&p, 15), 0);
+	hubproc_cleanup(&p);
+}
+
+/* api.md: 401/403, then 429, then 400/413/415. */
+static void test_precedence(void)
+{
+	static const char *const self[] = {
+	    "/api/v1/auth/password", "/api/v1/auth/totp/setup",
+	    "/api/v1/auth/totp/enable", "/api/v1/auth/totp/disable",
+	    "/api/v1/auth/logout"};
+	const char *conf =
+	    "[server]\nlisten = 127.0.0.1:%PORT%\ndata_dir = %DATA%\n"
+	    "module_dir = %MODULES%\n"
+	    "\n[ratelimit]\nlogin = 4/min\napi = 6/min\n"
+	    "\n[module.health]\npath = health.so\n";
+	const char *plain[] = {"Content-Type: text/plain", NULL};
+	char line[512], pw[64] = "", csrf_h[120], body[200];
+	hubproc p;
+	http_res r;
+	sess s;
+	FILE *fp;
+	if (hubproc_start(&p, conf, NULL) != 0) {
+		CHECK(0);
+		return;
+	}
+	/* anonymous, wrong content type, more calls than any class allows:
+	 * always 401 */
+	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++)
+		for (int k = 0; k < 8; k++) {
+			CHECK_INT(raw(&p, "POST", self[i], plain, "x", &r),
+				  401);
+			CHECK(r.body && strstr(r.body, "unauthenticated"));
+			http_free(&r);
+		}
+	for (int k = 0; k < 8; k++) {
+		CHECK_INT(raw(&p, "GET", "/api/v1/auth/me", NULL, NULL, &r),
+			  401);
+		http_free(&r);
+	}
+	/* ... and spent nothing: the first sign-in has its full budget */
+	fp = fopen(p.log, "r");
+	while (fp && fgets(line, sizeof(line), fp)) {
+		char *at = strstr(line, "one-time password ");
+		if (at)
+			sscanf(at + 18, "%63s", pw);
+	}
+	if (fp)
+		fclose(fp);
+	CHECK_INT(login(&p, "admin", pw, NULL, NULL, &s, &r), 200);
+	CHECK_INT(hdr_int(&r, "RateLimit-Remaining"), 3);
+	http_free(&r);
+
+	/* the one-time password's session is restricted: admitted by the
+	 * self-service routes, in the "api" class for /me ... */
+	const char *c_only[] = {s.cookie, NULL};
+	CHECK_INT(raw(&p, "GET", "/api/v1/auth/me", c_only, NULL, &r), 200);
+	CHECK(strstr(r.body, "\"must_change_password\":true") != NULL);
+	CHECK_INT(hdr_count(&r, "RateLimit-Limit"), 1);
+	CHECK_INT(hdr_int(&r, "RateLimit-Limit"), 6);
+	CHECK_INT(hdr_int(&r, "RateLimit-Remaining"), 5);
+	http_free(&r);
+	/* ... refused by every other route */
+	CHECK_INT(raw(&p, "GET", "/api/v1/admin/users", c_only, NULL, &r), 401);
+	http_free(&r);
+	/* signed in: CSRF (403) first, then the content type (415) */
+	const char *no_csrf[] = {s.cookie, "Content-Type: text/plain", NULL};
+	CHECK_INT(raw(&p, "POST", "/api/v1/auth/password", no_csrf, "x", &r),
+		  403);
+	CHECK(strstr(r.body, "\"csrf\"") != NULL);
+	http_free(&r);
+	snprintf(csrf_h, sizeof(csrf_h), "%s", s.csrf);
+	const char *csrf_plain[] = {s.cookie, csrf_h,
+				    "Content-Type: text/plain", NULL};
+	CHECK_INT(raw(&p, "POST", "/api/v1/auth/password", csrf_plain, "x", &r),
+		  415);
+	CHECK_INT(hdr_int(&r, "RateLimit-Limit"), 4); /* "login" class */
+	http_free(&r);
+	/* the handler still works behind the router */
+	snprintf(body, sizeof(body),
+		 "{\"current\":\"%s\",\"new\":\"admin-password-77\"}", pw);
+	CHECK_INT(call(&p, "POST", "/api/v1/auth/password", &s, body, &r), 200);
+	http_free(&r);
+	/* the change ended the session; sign in with the new password */
+	CHECK_INT(login(&p, "admin", "admin-password-77", NULL, NULL, &s, &r),
+		  200);
+	http_free(&r);
+	CHECK_INT(call(&p, "POST", "/api/v1/auth/logout", &s, NULL, &r), 200);
+	CHECK_INT(hdr_int(&r, "RateLimit-Limit"), 6); /* "api" class */
+	http_free(&r);
+	CHECK_INT(call(&p, "GET", "/api/v1/auth/me", &s, NULL, &r), 401);
 	http_free(&r);
 	CHECK_INT(hubproc_stop(&p, 15), 0);
 	hubproc_cleanup(&p);
@@ -540,5 +706,6 @@ int main(void)
 	hubproc_cleanup(&g_h);
 	test_rate_untrusted();
 	test_rate_trusted();
+	test_precedence();
 	return check_report("identity.auth_http");
 }

@@ -4,7 +4,9 @@
  * plaintext hashed (weak ones must be changed), 2FA secrets sealed and
  * working with TOTP codes, backup codes hashed and single-use, nothing in
  * clear in the database files, a second import changing nothing, and
- * "file:line: reason" errors that roll the whole import back.
+ * "file:line: reason" errors that roll the whole import back; only exact
+ * bcrypt/yescrypt hashes taken as hashes ("$ommer2019!" is a password),
+ * damaged or foreign crypt hashes refused.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char g_fix[512];
 
@@ -34,7 +37,10 @@ static int run_import(const char *sub, char *err, size_t n)
 {
 	char dir[600];
 	imp c;
-	snprintf(dir, sizeof(dir), "%s/%s", g_fix, sub);
+	if (sub[0] == '/')
+		snprintf(dir, sizeof(dir), "%s", sub);
+	else
+		snprintf(dir, sizeof(dir), "%s/%s", g_fix, sub);
 	memset(&c, 0, sizeof(c));
 	c.dir = dir;
 	hub_store_transaction(hub_store_db(), import_tx, &c);
@@ -174,12 +180,104 @@ static void test_import(void)
 	CHECK(strstr(r.body, "\"role\":\"admin\"") != NULL);
 }
 
+/* Writes `json` as <scratch>/<sub>/user_passwords.json; the directory
+ * into dir. */
+static void write_passwords(const char *sub, const char *json, char *dir,
+			    size_t n)
+{
+	char path[700];
+	FILE *fp;
+	snprintf(dir, n, "%s/%s", idt_dir(), sub);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/user_passwords.json", dir);
+	fp = fopen(path, "w");
+	if (!fp || fputs(json, fp) < 0) {
+		perror(path);
+		exit(2);
+	}
+	fclose(fp);
+}
+
+static void test_dollar_passwords(void)
+{
+	static const char bcrypt_anna[] =
+	    "$2b$10$m8WPCj1Otcb36mLlo3BXR.OEo5uVPuQqpSoakarU0nDy9i3.KbsWa";
+	char yes[256], json[2048], dir[600], err[512], sql[512];
+	idt_session s;
+	idt_res r;
+	CHECK_INT(id_pw_hash("yescrypt-pass-1", yes, sizeof(yes)), 0);
+	snprintf(json, sizeof(json),
+		 "{\n"
+		 "  \"sommer\": \"$ommer2019!\",\n"
+		 "  \"cash\": \"$$ money $$ 2020\",\n"
+		 "  \"bea\": \"%s\",\n"
+		 "  \"yuri\": \"%s\"\n"
+		 "}\n",
+		 bcrypt_anna, yes);
+	write_passwords("dollar", json, dir, sizeof(dir));
+	CHECK_INT(run_import(dir, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	/* exact hashes kept as they are ... */
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM users WHERE username = 'bea' AND "
+		 "password_hash = '%s'",
+		 bcrypt_anna);
+	CHECK_INT(idt_int(sql), 1);
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM users WHERE username = 'yuri' AND "
+		 "password_hash = '%s'",
+		 yes);
+	CHECK_INT(idt_int(sql), 1);
+	/* ... everything else hashed as the password it is */
+	CHECK_INT(idt_int("SELECT COUNT(*) FROM users WHERE username IN "
+			  "('sommer', 'cash') AND password_hash LIKE '$y$%' "
+			  "AND must_change = 0"),
+		  2);
+	CHECK_INT(idt_login("sommer", "$ommer2019!", NULL, &s, &r), 200);
+	CHECK_INT(idt_login("cash", "$$ money $$ 2020", NULL, &s, &r), 200);
+	CHECK_INT(idt_login("bea", "Sommer-2023-alt", NULL, &s, &r), 200);
+	CHECK_INT(idt_login("yuri", "yescrypt-pass-1", NULL, &s, &r), 200);
+}
+
+/* A damaged or foreign crypt hash is an error naming the line, never a
+ * password (its text would otherwise open the account). */
+static void test_bad_hashes(void)
+{
+	static const char *const bad[] = {
+	    /* bcrypt one character short, bad cost, bad alphabet */
+	    "$2b$10$m8WPCj1Otcb36mLlo3BXR.OEo5uVPuQqpSoakarU0nDy9i3.KbsW",
+	    "$2b$99$m8WPCj1Otcb36mLlo3BXR.OEo5uVPuQqpSoakarU0nDy9i3.KbsWa",
+	    "$2b$10$m8WPCj1Otcb36mLlo3BXR.OEo5uVPuQqpSoakarU0nDy9i3.Kbs!a",
+	    "$y$j9T$short",
+	    "$6$saltsalt$abcdefghijklmnop",
+	    "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"};
+	char json[512], dir[600], err[512], want[128], sub[32];
+	long long users = idt_int("SELECT COUNT(*) FROM users");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json),
+			 "{\n  \"okay\": \"fine-password-1\",\n"
+			 "  \"broken\": \"%s\"\n}\n",
+			 bad[i]);
+		snprintf(sub, sizeof(sub), "badhash%zu", i);
+		write_passwords(sub, json, dir, sizeof(dir));
+		CHECK_INT(run_import(dir, err, sizeof(err)), -1);
+		snprintf(want, sizeof(want),
+			 "user_passwords.json:3: 'broken': unsupported or "
+			 "malformed password hash");
+		CHECK_STR(err, want);
+	}
+	/* rolled back whole */
+	CHECK_INT(idt_int("SELECT COUNT(*) FROM users"), users);
+}
+
 int main(void)
 {
 	snprintf(g_fix, sizeof(g_fix), "%s", HUB_ID_FIXTURES);
 	idt_setup("import", "[ratelimit]\nlogin = 1000/min\n");
 	test_errors();
 	test_import();
+	test_dollar_passwords();
+	test_bad_hashes();
 	idt_teardown();
 	return check_report("identity.import");
 }

@@ -4,11 +4,15 @@
  * Retry-After, even for the right password), unknown accounts locked the
  * same way, per client address counting, success resetting the account,
  * admin unlock, the audit trail, and "invalid_credentials" for an unknown
- * user being the same answer, taking the same time, as a wrong password.
+ * user being the same answer, taking the same time, as a wrong password;
+ * IPv6 addresses counted per /64 (the router's hub_client_key rule), and
+ * a locked address answering 423 also for a user name no account can
+ * have.
  */
 #define _GNU_SOURCE
 #include "check.h"
 #include "idtest.h"
+#include "http/http.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +184,86 @@ static void test_address(void)
 	CHECK_INT(login("emil", "emil-password-1", &r), 200);
 }
 
+/* identity's address key is the router's (hub_client_key). */
+static void test_addr_key(void)
+{
+	static const char *const addrs[] = {"203.0.113.9",
+					    "::ffff:203.0.113.9",
+					    "2001:db8:1:2::1",
+					    "2001:db8:1:2:aaaa:bbbb:cccc:dddd",
+					    "2001:DB8:1:2::",
+					    "::1",
+					    "fe80::1",
+					    "not an address",
+					    ""};
+	char a[96], b[96];
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		id_addr_key(addrs[i], a, sizeof(a));
+		hub_client_key(addrs[i], b, sizeof(b));
+		CHECK_STR(a, b);
+	}
+	id_addr_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", a, sizeof(a));
+	CHECK_STR(a, "ip6:2001:db8:1:2::/64");
+}
+
+/* The addresses of one IPv6 /64 share one counter and one lock. */
+static void test_ipv6_prefix(void)
+{
+	idt_res r;
+	char name[32];
+	idt_user("fritz", HUB_ROLE_STAFF, "fritz-password-1");
+	/* 20 failures, half from each of two addresses of one /64 */
+	for (int i = 0; i < 20; i++) {
+		idt_set_client(i % 2 ? "2001:db8:1:2::1"
+				     : "2001:db8:1:2:ffff:0:0:2");
+		snprintf(name, sizeof(name), "v6guess%d", i % 5);
+		CHECK_INT(login(name, "wrong-password!", &r), 401);
+	}
+	/* a third address of that /64 is locked, for the right password */
+	idt_set_client("2001:db8:1:2::3");
+	CHECK_INT(login("fritz", "fritz-password-1", &r), 423);
+	CHECK(strstr(r.body, "\"locked\"") != NULL);
+	/* the neighbouring /64 is not */
+	idt_set_client("2001:db8:1:3::1");
+	CHECK_INT(login("fritz", "fritz-password-1", &r), 200);
+	/* an admin unlock names any address of the /64 */
+	idt_session adm;
+	const char *p[] = {"name=fritz", NULL};
+	idt_set_client("192.0.2.1");
+	CHECK_INT(idt_login("root", "root-password-1", NULL, &adm, &r), 200);
+	CHECK_INT(idt_call("POST", "/api/v1/admin/users/{name}/unlock",
+			   "{\"address\":\"2001:db8:1:2::abcd\"}", (size_t)-1,
+			   adm.hdrs, p, NULL, &r),
+		  200);
+	idt_set_client("2001:db8:1:2::1");
+	CHECK_INT(login("fritz", "fritz-password-1", &r), 200);
+	idt_set_client("192.0.2.1");
+}
+
+/* A user name no account can have, from a locked address: 423 like any
+ * other name, not 401. */
+static void test_invalid_name_locked(void)
+{
+	idt_res r;
+	char name[32];
+	idt_set_client("203.0.113.77");
+	CHECK_INT(login("bad/name", "some-password!", &r), 401);
+	for (int i = 0; i < 19; i++) {
+		snprintf(name, sizeof(name), "inv%d", i % 5);
+		CHECK_INT(login(name, "wrong-password!", &r), 401);
+	}
+	CHECK_INT(login("fritz", "fritz-password-1", &r), 423);
+	CHECK_INT(login("bad/name", "some-password!", &r), 423);
+	CHECK(strstr(r.body, "\"locked\"") != NULL);
+	CHECK_STR(r.retry_after, "900");
+	CHECK_INT(login(" lead-space", "some-password!", &r), 423);
+	/* from elsewhere it is still the plain 401 */
+	idt_set_client("203.0.113.78");
+	CHECK_INT(login("bad/name", "some-password!", &r), 401);
+	CHECK(strstr(r.body, "\"invalid_credentials\"") != NULL);
+	idt_set_client("192.0.2.1");
+}
+
 static void test_schedule_parse(void)
 {
 	id_lock_schedule s;
@@ -203,6 +287,9 @@ int main(void)
 	test_unknown_user();
 	test_timing();
 	test_address();
+	test_addr_key();
+	test_ipv6_prefix();
+	test_invalid_name_locked();
 	test_schedule_parse();
 	idt_teardown();
 	return check_report("identity.lockout");

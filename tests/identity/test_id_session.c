@@ -4,11 +4,14 @@
  * the CSRF token it hands the router, malformed cookies), idle and
  * absolute expiry, the events that end a user's sessions (logout,
  * password change, role change, disable, 2FA reset), CSRF on the auth
- * routes, and API tokens (shown once, hashed, scopes, last use, revoke).
+ * routes, and API tokens (shown once, hashed, scopes, last use, revoke;
+ * the principal name "token:ID:NAME" valid UTF-8 and unique however long
+ * the name).
  */
 #define _GNU_SOURCE
 #include "check.h"
 #include "idtest.h"
+#include "hub_kit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,7 +297,8 @@ static void test_tokens(void)
 	CHECK_INT(hub_id_authenticate(NULL, auth, &u, csrf), HUB_AUTH_OK);
 	CHECK_INT(u.via_token, 1);
 	CHECK_INT(u.scopes, HUB_SCOPE_READ | HUB_SCOPE_BOOK);
-	CHECK_STR(u.username, "token:crm");
+	snprintf(sql, sizeof(sql), "token:%s:crm", id);
+	CHECK_STR(u.username, sql);
 	CHECK(u.id < 0);
 	CHECK_STR(csrf, "");
 	/* a bearer wins over a cookie; last use recorded */
@@ -366,6 +370,63 @@ static void test_tokens(void)
 		  3);
 }
 
+/* Creates token `name` (JSON-ready text) and authenticates with it;
+ * fills *u and the token's id. Returns 1 on success. */
+static int token_user(const idt_session *adm, const char *name, hub_user *u,
+		      char id[16])
+{
+	char body[600], tok[100], auth[160], csrf[65];
+	idt_res r;
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scope\":\"read\"}",
+		 name);
+	if (idt_call("POST", "/api/v1/admin/tokens", body, (size_t)-1,
+		     adm->hdrs, NULL, NULL, &r) != 201 ||
+	    !idt_json_str(r.body, "token", tok, sizeof(tok)) ||
+	    !idt_json_str(r.body, "id", id, 16))
+		return 0;
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	return hub_id_authenticate(NULL, auth, u, csrf) == HUB_AUTH_OK;
+}
+
+/* `u` is "token:ID:" followed by a prefix of `name` of whole characters,
+ * valid UTF-8, fitting hub_user.username. */
+static int token_name_ok(const hub_user *u, const char *id, const char *name)
+{
+	char pre[40];
+	size_t n = (size_t)snprintf(pre, sizeof(pre), "token:%s:", id);
+	size_t len = strlen(u->username);
+	return len < sizeof(u->username) && strncmp(u->username, pre, n) == 0 &&
+	       hubkit_utf8_valid(u->username, len) &&
+	       strncmp(u->username + n, name, len - n) == 0;
+}
+
+static void test_token_names(void)
+{
+	char a64[200], a63x1[200], a63x2[200], id1[16], id2[16], id3[16];
+	idt_session adm;
+	idt_res r;
+	hub_user u1, u2, u3;
+	a64[0] = 0;
+	for (int i = 0; i < 64; i++)
+		strcat(a64, "\xc3\xa4"); /* 64 x 'ä', 128 bytes */
+	snprintf(a63x1, sizeof(a63x1), "%.126s1", a64);
+	snprintf(a63x2, sizeof(a63x2), "%.126s2", a64);
+	CHECK_INT(idt_login("root2", "root2-password", NULL, &adm, &r), 200);
+	CHECK(token_user(&adm, a64, &u1, id1));
+	CHECK(token_name_ok(&u1, id1, a64));
+	/* two names alike in their first 63 characters stay apart */
+	CHECK(token_user(&adm, a63x1, &u2, id2));
+	CHECK(token_user(&adm, a63x2, &u3, id3));
+	CHECK(token_name_ok(&u2, id2, a63x1));
+	CHECK(token_name_ok(&u3, id3, a63x2));
+	CHECK(strcmp(u2.username, u3.username) != 0);
+	/* a short name whole; a tab in it is no control character here */
+	CHECK(token_user(&adm, "crm\\tsync", &u1, id1));
+	char want[64];
+	snprintf(want, sizeof(want), "token:%s:crm sync", id1);
+	CHECK_STR(u1.username, want);
+}
+
 int main(void)
 {
 	idt_setup("sess", "[ratelimit]\nlogin = 1000/min\nadmin = 1000/min\n");
@@ -375,6 +436,7 @@ int main(void)
 	test_csrf_on_auth_routes();
 	test_events_end_sessions();
 	test_tokens();
+	test_token_names();
 	idt_teardown();
 	return check_report("identity.session");
 }

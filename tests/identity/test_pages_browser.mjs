@@ -1,18 +1,39 @@
-// test_pages_browser.mjs - the sign-in pages in a real browser (headless
-// Chromium over the DevTools protocol) against a real hubd: sign in with
-// the first-start one-time password, forced password change, 2FA setup
-// with the QR code and an `oathtool` code, backup codes, the TOTP step of
-// the next sign-in; no script errors and no CSP violations; keyboard focus
+// test_pages_browser.mjs - the sign-in pages in a real browser
+// (playwright-core driving Debian's /usr/bin/chromium, headless; the
+// project's browser-test standard, see tests/browser) against a real hubd:
+// sign in with the first-start one-time password, forced password change,
+// 2FA setup with the QR code and an `oathtool` code, backup codes, the
+// TOTP step of the next sign-in; a `?next=` that would leave the site is
+// not followed; no script errors and no CSP violations; keyboard focus
 // lands on the field to type into; nothing wider than a 360 px phone.
 //
-// usage: node --experimental-websocket test_pages_browser.mjs HUBD MODDIR
+// playwright-core is tests/browser's (`npm ci` there); it is loaded from
+// that directory, so nothing is installed twice. Exit 77 (skipped) when it
+// or chromium is missing.
+//
+// usage: node test_pages_browser.mjs HUBD MODDIR   (CHROMIUM=path optional)
 import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 const [hubdPath, moduleDir] = process.argv.slice(2);
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+let chromium;
+try {
+  const requireBrowser = createRequire(new URL('../browser/package.json', import.meta.url));
+  ({ chromium } = requireBrowser('playwright-core'));
+} catch (e) {
+  console.error('skipped: playwright-core not installed (run `npm ci` in tests/browser)');
+  process.exit(77);
+}
+if (!fs.existsSync(CHROMIUM)) {
+  console.error(`skipped: no chromium at ${CHROMIUM}`);
+  process.exit(77);
+}
+
 let passed = 0, failed = 0;
 const check = (ok, what) => {
   if (ok) passed++;
@@ -45,7 +66,24 @@ let out = '';
 const hubd = spawn(hubdPath, ['-c', path.join(dir, 'hub.conf')], { stdio: ['ignore', 'pipe', 'ignore'] });
 hubd.stdout.on('data', d => { out += d; });
 const base = `http://127.0.0.1:${port}`;
-let chrome = null;
+let browser = null;
+const problems = [];
+const foreign = []; // requests that left 127.0.0.1
+
+// Script errors, CSP violations ("Refused to ...") and console.error calls
+// count as problems; a failed resource load is an HTTP answer (the 401 of
+// the sign-in probe, a wrong password), not a page problem.
+function watch(page) {
+  page.on('pageerror', e => problems.push('exception: ' + e));
+  page.on('console', m => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      problems.push('console: ' + m.text());
+  });
+  page.on('request', r => {
+    const u = new URL(r.url());
+    if (u.protocol.startsWith('http') && u.hostname !== '127.0.0.1') foreign.push(r.url());
+  });
+}
 
 async function main() {
   check(await waitFor(async () => (await fetch(base + '/health/live')).ok, 20000), 'hubd up');
@@ -54,120 +92,124 @@ async function main() {
   if (!m) return;
   const otp = m[1];
 
-  chrome = spawn('chromium', ['--headless=new', '--no-sandbox', '--disable-gpu',
-    '--remote-debugging-port=0', `--user-data-dir=${dir}/chrome`, 'about:blank'],
-    { stdio: 'ignore' });
-  const portFile = path.join(dir, 'chrome', 'DevToolsActivePort');
-  const cdpPort = await waitFor(() => fs.existsSync(portFile) &&
-    fs.readFileSync(portFile, 'utf8').split('\n')[0], 20000);
-  check(cdpPort, 'chromium up');
-  if (!cdpPort) return;
-  const list = await waitFor(async () => {
-    const l = await (await fetch(`http://127.0.0.1:${cdpPort}/json/list`)).json();
-    return l.find(p => p.type === 'page') ? l : null;
-  }, 10000);
-  const ws = new WebSocket(list.find(p => p.type === 'page').webSocketDebuggerUrl);
-  await new Promise(r => { ws.onopen = r; });
-  let id = 0; const pending = new Map(); const problems = [];
-  ws.onmessage = (msg) => {
-    const d = JSON.parse(msg.data);
-    if (d.id && pending.has(d.id)) { pending.get(d.id)(d); pending.delete(d.id); }
-    if (d.method === 'Runtime.exceptionThrown')
-      problems.push('exception: ' + d.params.exceptionDetails.text);
-    if (d.method === 'Log.entryAdded' &&
-        /Content Security Policy|Refused to/i.test(d.params.entry.text))
-      problems.push('csp: ' + d.params.entry.text);
-    if (d.method === 'Runtime.consoleAPICalled' && d.params.type === 'error')
-      problems.push('console error');
-  };
-  const send = (method, params = {}) => new Promise(r => {
-    const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
-  const ev = async e => (await send('Runtime.evaluate',
-    { expression: e, awaitPromise: true, returnByValue: true })).result.result.value;
-  const go = async u => { await send('Page.navigate', { url: base + u }); await sleep(700); };
-  const set = (s, v) => ev(`document.querySelector(${JSON.stringify(s)}).value = ${JSON.stringify(v)}`);
-  const click = s => ev(`document.querySelector(${JSON.stringify(s)}).click()`);
-  const visible = s => ev(`!document.querySelector(${JSON.stringify(s)}).hidden`);
-  const loc = () => ev('location.pathname');
-  const until = async (fn, ms = 5000) => waitFor(fn, ms);
-  await send('Runtime.enable'); await send('Log.enable'); await send('Page.enable');
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  watch(page);
+
+  const go = async u => { await page.goto(base + u); await sleep(300); };
+  const until = async (fn, arg, ms = 5000) =>
+    page.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
+  const visible = s => page.evaluate(sel => !document.querySelector(sel).hidden, s);
+  const active = () => page.evaluate(() => document.activeElement && document.activeElement.id);
+  const loc = () => new URL(page.url()).pathname;
+  const text = s => page.evaluate(sel => document.querySelector(sel).textContent, s);
+  const shown = s => until(sel => !document.querySelector(sel).hidden, s);
+  const signOut = p => p.evaluate(() => fetch('/api/v1/auth/me').then(r => r.json())
+    .then(m => fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': m.csrf_token } }))
+    .then(r => r.status));
 
   // sign-in page; a wrong password shows an error
   await go('/auth/');
-  check(await ev('document.activeElement.id') === 'username', 'focus on user name');
-  await set('#username', 'admin'); await set('#password', 'not-the-password');
-  await click('#login button[type=submit]');
-  check(await until(async () => await visible('#error')), 'error shown');
-  check(/Wrong user name/.test(await ev('document.getElementById("error").textContent')), 'error text');
+  check(await active() === 'username', 'focus on user name');
+  await page.fill('#username', 'admin');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#login button[type=submit]');
+  check(await shown('#error'), 'error shown');
+  check(/Wrong user name/.test(await text('#error')), 'error text');
 
   // the one-time password leads to the forced change
-  await set('#password', otp); await click('#login button[type=submit]');
-  check(await until(async () => await loc() === '/auth/password.html'), 'sent to password change');
-  await sleep(500);
-  check(await visible('#notice'), 'must-change notice');
-  await set('#current', otp); await set('#new', 'admin-new-password-1');
-  await set('#repeat', 'admin-new-password-2');
-  await click('#change button[type=submit]');
-  check(await until(async () => /differ/.test(await ev('document.getElementById("error").textContent'))), 'mismatch caught');
-  await set('#repeat', 'admin-new-password-1');
-  await click('#change button[type=submit]');
-  check(await until(async () => await visible('#done')), 'password changed');
+  await page.fill('#password', otp);
+  await page.click('#login button[type=submit]');
+  check(await page.waitForURL('**/auth/password.html**').then(() => true, () => false) &&
+        loc() === '/auth/password.html', 'sent to password change');
+  check(await shown('#notice'), 'must-change notice');
+  await page.fill('#current', otp);
+  await page.fill('#new', 'admin-new-password-1');
+  await page.fill('#repeat', 'admin-new-password-2');
+  await page.click('#change button[type=submit]');
+  check(await until(() => /differ/.test(document.getElementById('error').textContent)), 'mismatch caught');
+  await page.fill('#repeat', 'admin-new-password-1');
+  await page.click('#change button[type=submit]');
+  check(await shown('#done'), 'password changed');
 
   // 2FA setup
   await go('/auth/totp.html');
-  check(await until(async () => await visible('#off')), '2FA off shown');
-  await set('#setup-password', 'admin-new-password-1'); await click('#setup button[type=submit]');
-  check(await until(async () => await visible('#scan')), 'scan step');
-  check(await ev('!!document.querySelector("#qr svg path")'), 'QR code drawn');
-  check(await ev('document.activeElement.id') === 'enable-code', 'focus on code');
-  const secret = (await ev('document.getElementById("secret").textContent')).replace(/\s/g, '');
+  check(await shown('#off'), '2FA off shown');
+  await page.fill('#setup-password', 'admin-new-password-1');
+  await page.click('#setup button[type=submit]');
+  check(await shown('#scan'), 'scan step');
+  check(await page.evaluate(() => !!document.querySelector('#qr svg path')), 'QR code drawn');
+  check(await active() === 'enable-code', 'focus on code');
+  const secret = (await text('#secret')).replace(/\s/g, '');
   const now = Math.floor(Date.now() / 1000);
   const code = execFileSync('oathtool', ['--totp', '-b', '-N', '@' + now, secret]).toString().trim();
-  await set('#enable-code', code); await click('#enable button[type=submit]');
-  check(await until(async () => await visible('#codes')), 'backup codes step');
-  check(await ev('document.querySelectorAll("#code-list li").length') === 10, '10 backup codes');
-  check(await ev('document.activeElement.id') === 'codes-done', 'focus on done');
-  await click('#codes-done');
-  check(await until(async () => await visible('#on')), '2FA on shown');
+  await page.fill('#enable-code', code);
+  await page.click('#enable button[type=submit]');
+  check(await shown('#codes'), 'backup codes step');
+  check(await page.evaluate(() => document.querySelectorAll('#code-list li').length) === 10, '10 backup codes');
+  check(await active() === 'codes-done', 'focus on done');
+  await page.click('#codes-done');
+  check(await shown('#on'), '2FA on shown');
 
-  // sign out, sign in again: the TOTP step
-  await ev(`fetch('/api/v1/auth/me').then(r => r.json()).then(m => fetch('/api/v1/auth/logout',
-    { method: 'POST', headers: { 'X-CSRF-Token': m.csrf_token } })).then(r => r.status)`);
+  // sign out, sign in again: the TOTP step, then on to `next`
+  check(await signOut(page) === 200, 'signed out');
   await go('/auth/index.html?next=%2Fauth%2Fpassword.html');
-  await set('#username', 'admin'); await set('#password', 'admin-new-password-1');
-  await click('#login button[type=submit]');
-  check(await until(async () => await visible('#totp')), 'TOTP step shown');
-  check(await ev('document.activeElement.id') === 'code', 'focus on TOTP code');
+  await page.fill('#username', 'admin');
+  await page.fill('#password', 'admin-new-password-1');
+  await page.click('#login button[type=submit]');
+  check(await shown('#totp'), 'TOTP step shown');
+  check(await active() === 'code', 'focus on TOTP code');
   const code2 = execFileSync('oathtool', ['--totp', '-b', '-N', '@' + (now + 30), secret]).toString().trim();
-  await set('#code', code2); await click('#totp button[type=submit]');
-  check(await until(async () => await loc() === '/auth/password.html'), 'signed in, sent to next');
+  await page.fill('#code', code2);
+  await page.click('#totp button[type=submit]');
+  check(await page.waitForURL('**/auth/password.html').then(() => true, () => false), 'signed in, sent to next');
+
+  // a `next` that URL parsing would turn into another site (the tab is
+  // dropped: "/\t/evil.example" -> "//evil.example") is not followed
+  for (const next of ['/%09/evil.example/x', '/%0A/evil.example/x', '%2F%5Cevil.example']) {
+    await page.goto(base + '/auth/index.html?next=' + next);
+    const landed = await waitFor(async () => {
+      const u = new URL(page.url());
+      return u.pathname !== '/auth/index.html' ? u : null;
+    }, 5000);
+    check(landed && landed.origin === base && landed.pathname === '/',
+          `next=${next} not followed (at ${landed ? landed.href : page.url()})`);
+  }
+  check(foreign.length === 0, 'no request left the site: ' + foreign.join(', '));
 
   // a phone: nothing wider than the screen (the 2FA and password pages
   // while signed in, then the sign-in page after signing out)
-  await send('Emulation.setDeviceMetricsOverride', { width: 360, height: 640, deviceScaleFactor: 2, mobile: true });
+  const phone = await browser.newContext({
+    viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    storageState: await ctx.storageState(),
+  });
+  const pp = await phone.newPage();
+  watch(pp);
   const fits = async p => {
-    await go(p);
+    await pp.goto(base + p);
     await sleep(300);
-    check(await loc() === p, 'stays on ' + p);
-    check(await ev('document.documentElement.scrollWidth <= 360'), 'fits a phone: ' + p);
+    check(new URL(pp.url()).pathname === p, 'stays on ' + p);
+    check(await pp.evaluate(() => document.documentElement.scrollWidth <= 360), 'fits a phone: ' + p);
   };
   await fits('/auth/totp.html');
-  check(await visible('#on'), '2FA shown as on');
+  check(await pp.waitForFunction(() => !document.querySelector('#on').hidden, null, { timeout: 5000 })
+    .then(() => true, () => false), '2FA shown as on');
   await fits('/auth/password.html');
-  await ev(`fetch('/api/v1/auth/me').then(r => r.json()).then(m => fetch('/api/v1/auth/logout',
-    { method: 'POST', headers: { 'X-CSRF-Token': m.csrf_token } })).then(r => r.status)`);
+  check(await signOut(pp) === 200, 'signed out (phone)');
   await fits('/auth/index.html');
   check(problems.length === 0, 'no script errors or CSP violations: ' + problems.join('; '));
-  ws.close();
 }
 
 try {
   await main();
 } catch (e) {
-  check(false, 'exception: ' + e);
+  check(false, 'exception: ' + (e && e.stack ? e.stack : e));
 } finally {
-  if (chrome) chrome.kill();
+  if (browser) await browser.close().catch(() => {});
   hubd.kill('SIGTERM');
   await sleep(500);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
 #define HUB_HTTP_H
 
 #include "hub/module.h"
+#include "hub_net.h"
 
 /* ================================================================ router */
 
@@ -85,10 +86,6 @@ void hub_server_stop(void);
 
 /* Metrics text (Prometheus) of the router's counters; owned: free(). */
 char *hub_http_metrics_text(void);
-
-/* The rate-limit/lockout key of a client address into out: "ip:ADDR"
- * for IPv4, "ip6:PREFIX/64" for IPv6 (a subscriber holds a whole /64). */
-void hub_client_key(const char *client, char *out, size_t outlen);
 
 /* True when `addr` is within the trusted proxies list. */
 int hub_proxy_trusted(const char *addr);

@@ -100,25 +100,6 @@ static int in_net(const net *nt, int family, const unsigned char *a)
 	return 1;
 }
 
-/* The rate-limit key of a client address: "ip:A.B.C.D" for IPv4 (also
- * IPv4-mapped IPv6), "ip6:PREFIX::/64" for IPv6, since one subscriber
- * usually holds a whole /64 and could otherwise rotate through it. */
-void hub_client_key(const char *client, char *out, size_t outlen)
-{
-	struct in6_addr a6;
-	const char *p = client;
-	if (!strncmp(p, "::ffff:", 7) && strchr(p + 7, '.'))
-		p += 7;
-	if (strchr(p, ':') && inet_pton(AF_INET6, p, &a6) == 1) {
-		char buf[INET6_ADDRSTRLEN];
-		memset(a6.s6_addr + 8, 0, 8);
-		inet_ntop(AF_INET6, &a6, buf, sizeof(buf));
-		snprintf(out, outlen, "ip6:%s/64", buf);
-		return;
-	}
-	snprintf(out, outlen, "ip:%s", p);
-}
-
 int hub_proxy_trusted(const char *addr)
 {
 	unsigned char a[16];

@@ -17,7 +17,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-static char g_actor[96];
+/* "hubctl:<login name>", per thread (tests run commands concurrently) */
+static __thread char g_actor[96];
 
 static int fail(const char *fmt, ...) HUB_PRINTF(1, 2);
 static int fail(const char *fmt, ...)
@@ -70,18 +71,6 @@ static int find_user(hub_db *db, const char *name, id_user *u)
 		return fail("no such user '%s'", name);
 	if (rc != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	return 0;
-}
-
-static int refuse_last_admin(hub_db *db, const id_user *u)
-{
-	int64_t others = 0;
-	if (u->role != HUB_ROLE_ADMIN || u->disabled)
-		return 0;
-	if (id_admins_other(db, u->id, &others) != HUB_DB_OK)
-		return fail("storage error: %s", hub_store_errmsg(db));
-	if (others == 0)
-		return fail("'%s' is the last enabled admin", u->username);
 	return 0;
 }
 
@@ -173,34 +162,49 @@ typedef struct upd_ctx {
 	const char *sql; /* one UPDATE with parameters (text or int, id) */
 	const char *text;
 	int64_t num;
+	int guard; /* demotes or disables: the last-admin rule applies */
 } upd_ctx;
 
 static int upd_tx(hub_db *db, void *ud)
 {
 	upd_ctx *c = ud;
-	int rc = c->text ? id_sql(db, c->sql, "ti", c->text, c->id)
-			 : id_sql(db, c->sql, "ii", c->num, c->id);
+	/* inside the write transaction, so concurrent changes serialise */
+	int rc = c->guard ? id_admin_guard(db, c->id) : HUB_DB_OK;
+	if (rc == HUB_DB_OK)
+		rc = c->text ? id_sql(db, c->sql, "ti", c->text, c->id)
+			     : id_sql(db, c->sql, "ii", c->num, c->id);
 	if (rc == HUB_DB_OK)
 		rc = id_sessions_end_user(db, c->id);
 	return rc;
 }
 
+/* Runs upd_tx; reports a refusal or an error. Returns 0 or 1. */
+static int update(hub_db *db, const id_user *u, upd_ctx *c)
+{
+	int rc;
+	c->id = u->id;
+	rc = hub_store_transaction(db, upd_tx, c);
+	if (rc == ID_RC_LAST_ADMIN)
+		return fail("'%s' is the last enabled admin", u->username);
+	if (rc == HUB_DB_ENOTFOUND)
+		return fail("no such user '%s'", u->username);
+	if (rc != HUB_DB_OK)
+		return fail("storage error: %s", hub_store_errmsg(db));
+	return 0;
+}
+
 static int cmd_role(hub_db *db, const char *name, const char *role_s)
 {
 	int role = id_role_parse(role_s);
-	upd_ctx c = {0, "UPDATE users SET role = ? WHERE id = ?", role_s, 0};
+	upd_ctx c = {0, "UPDATE users SET role = ? WHERE id = ?", role_s, 0,
+		     role != HUB_ROLE_ADMIN};
 	id_user u;
 	if (role == HUB_ROLE_NONE)
 		return fail("role must be admin, staff or consultant, not "
 			    "'%s'",
 			    role_s);
-	if (find_user(db, name, &u) != 0)
+	if (find_user(db, name, &u) != 0 || update(db, &u, &c) != 0)
 		return 1;
-	if (role != HUB_ROLE_ADMIN && refuse_last_admin(db, &u) != 0)
-		return 1;
-	c.id = u.id;
-	if (hub_store_transaction(db, upd_tx, &c) != HUB_DB_OK)
-		return fail("storage error: %s", hub_store_errmsg(db));
 	id_audit_as(NULL, db, g_actor, "user.update", u.username, role_s);
 	return 0;
 }
@@ -208,15 +212,10 @@ static int cmd_role(hub_db *db, const char *name, const char *role_s)
 static int cmd_disable(hub_db *db, const char *name, int disable)
 {
 	upd_ctx c = {0, "UPDATE users SET disabled = ? WHERE id = ?", NULL,
-		     disable};
+		     disable, disable};
 	id_user u;
-	if (find_user(db, name, &u) != 0)
+	if (find_user(db, name, &u) != 0 || update(db, &u, &c) != 0)
 		return 1;
-	if (disable && refuse_last_admin(db, &u) != 0)
-		return 1;
-	c.id = u.id;
-	if (hub_store_transaction(db, upd_tx, &c) != HUB_DB_OK)
-		return fail("storage error: %s", hub_store_errmsg(db));
 	id_audit_as(NULL, db, g_actor, "user.update", u.username,
 		    disable ? "disabled; sessions ended" : "enabled");
 	return 0;

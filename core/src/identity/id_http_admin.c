@@ -6,8 +6,10 @@
  *
  * Every change is audited. Changing a role, disabling, resetting 2FA or
  * setting a password ends the user's sessions; the last enabled admin can
- * be neither demoted, disabled nor deleted, and nobody deletes or disables
- * their own account.
+ * be neither demoted, disabled nor deleted (checked inside the write
+ * transaction that makes the change, id_admin_guard, so two admins
+ * removing each other at once cannot both succeed), and nobody deletes or
+ * disables their own account.
  */
 #define _GNU_SOURCE
 #include "identity/id_http.h"
@@ -249,14 +251,17 @@ typedef struct patch_ctx {
 	int m2fa;	  /* -1 unchanged */
 	const char *hash; /* NULL unchanged */
 	int end_sessions;
+	int guard; /* demotes or disables: the last-admin rule applies */
 } patch_ctx;
 
 static int patch_tx(hub_db *db, void *ud)
 {
 	patch_ctx *c = ud;
 	int64_t now = id_now();
-	int rc = HUB_DB_OK;
-	if (c->role != HUB_ROLE_NONE)
+	/* checked here, inside the write transaction: a check before it
+	 * would let two admins disabling each other both pass */
+	int rc = c->guard ? id_admin_guard(db, c->id) : HUB_DB_OK;
+	if (rc == HUB_DB_OK && c->role != HUB_ROLE_NONE)
 		rc = id_sql(db,
 			    "UPDATE users SET role = ?, updated_at = ? "
 			    "WHERE id = ?",
@@ -288,21 +293,19 @@ static int patch_tx(hub_db *db, void *ud)
 	return rc;
 }
 
-/* 1 when the change would leave no enabled admin (answers 409). */
-static int last_admin(hub_req *req, hub_db *db, const id_user *u)
+/* Answers a failed change transaction: 409 when it would have left no
+ * enabled admin, 404 when the user went away meanwhile, else 503.
+ * Returns 0. */
+static int tx_error(hub_req *req, int rc)
 {
-	int64_t others = 0;
-	if (u->role != HUB_ROLE_ADMIN || u->disabled)
-		return 0;
-	if (id_admins_other(db, u->id, &others) != HUB_DB_OK) {
-		id_http_db_error(req);
-		return 1;
-	}
-	if (others > 0)
-		return 0;
-	g_id_api->reply_error(req, 409, "last_admin",
-			      "this is the last enabled admin", NULL);
-	return 1;
+	const hub_api *A = g_id_api;
+	if (rc == ID_RC_LAST_ADMIN)
+		return A->reply_error(req, 409, "last_admin",
+				      "this is the last enabled admin", NULL);
+	if (rc == HUB_DB_ENOTFOUND)
+		return A->reply_error(req, 404, "not_found", "no such user",
+				      NULL);
+	return id_http_db_error(req);
 }
 
 static int is_self(hub_req *req, const id_user *u)
@@ -321,6 +324,7 @@ static int h_users_patch(hub_req *req, void *ud)
 	cJSON *body = NULL;
 	hub_db *db;
 	id_user u;
+	int rc;
 	(void)ud;
 
 	memset(&c, 0, sizeof(c));
@@ -353,10 +357,6 @@ static int h_users_patch(hub_req *req, void *ud)
 			       NULL);
 		goto out;
 	}
-	if (((c.role != HUB_ROLE_NONE && c.role != HUB_ROLE_ADMIN) ||
-	     c.disabled == 1) &&
-	    last_admin(req, db, &u))
-		goto out;
 	if (pw && id_pw_hash(pw, hash, sizeof(hash)) != 0) {
 		id_http_db_error(req);
 		goto out;
@@ -364,9 +364,13 @@ static int h_users_patch(hub_req *req, void *ud)
 	c.id = u.id;
 	c.hash = pw ? hash : NULL;
 	c.end_sessions = c.role != HUB_ROLE_NONE || c.disabled == 1 || pw;
-	if (hub_store_transaction(db, patch_tx, &c) != HUB_DB_OK ||
-	    id_user_by_id(db, u.id, &u) != HUB_DB_OK) {
-		id_http_db_error(req);
+	c.guard = (c.role != HUB_ROLE_NONE && c.role != HUB_ROLE_ADMIN) ||
+		  c.disabled == 1;
+	rc = hub_store_transaction(db, patch_tx, &c);
+	if (rc == HUB_DB_OK)
+		rc = id_user_by_id(db, u.id, &u);
+	if (rc != HUB_DB_OK) {
+		tx_error(req, rc);
 		goto out;
 	}
 	snprintf(det, sizeof(det), "%s%s%s%s%s%s%s", c.role ? "role " : "",
@@ -386,22 +390,30 @@ out:
 	return 0;
 }
 
+static int delete_tx(hub_db *db, void *ud)
+{
+	int64_t id = *(int64_t *)ud;
+	int rc = id_admin_guard(db, id);
+	if (rc == HUB_DB_OK)
+		rc = id_sql(db, "DELETE FROM users WHERE id = ?", "i", id);
+	return rc;
+}
+
 static int h_users_delete(hub_req *req, void *ud)
 {
 	const hub_api *A = g_id_api;
 	hub_db *db;
 	id_user u;
+	int rc;
 	(void)ud;
 	if (!(db = id_http_db(req)) || path_user(req, db, &u) != 0)
 		return 0;
 	if (is_self(req, &u))
 		return A->reply_error(req, 409, "self",
 				      "you cannot delete yourself", NULL);
-	if (last_admin(req, db, &u))
-		return 0;
-	if (id_sql(db, "DELETE FROM users WHERE id = ?", "i", u.id) !=
-	    HUB_DB_OK)
-		return id_http_db_error(req);
+	rc = hub_store_transaction(db, delete_tx, &u.id);
+	if (rc != HUB_DB_OK)
+		return tx_error(req, rc);
 	hub_audit(req, db, "user.delete", u.username, NULL);
 	return A->reply(req, 204, NULL, NULL, 0);
 }
@@ -627,11 +639,14 @@ static int h_audit(hub_req *req, void *ud)
 	if (since && parse_since(since, &t0) != 0)
 		return hubkit_invalid(A, req, "since",
 				      "must be RFC 3339 or YYYY-MM-DD");
-	if ((actor && (strlen(actor) > 100 ||
-		       !hubkit_utf8_valid(actor, strlen(actor)))) ||
-	    (action && (strlen(action) > 64 ||
-			!hubkit_utf8_valid(action, strlen(action)))))
-		return hubkit_invalid(A, req, actor ? "actor" : "action",
+	/* each checked on its own, so the message names the bad one */
+	if (actor &&
+	    (strlen(actor) > 100 || !hubkit_utf8_valid(actor, strlen(actor))))
+		return hubkit_invalid(A, req, "actor",
+				      "is too long or not UTF-8");
+	if (action &&
+	    (strlen(action) > 64 || !hubkit_utf8_valid(action, strlen(action))))
+		return hubkit_invalid(A, req, "action",
 				      "is too long or not UTF-8");
 	if (!(db = id_http_db(req)))
 		return 0;

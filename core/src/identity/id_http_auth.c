@@ -2,15 +2,21 @@
  * id_http_auth.c - the /api/v1/auth routes: login, logout, me, password,
  * totp/setup, totp/enable, totp/disable (api.md "Authentication").
  *
- * These routes are registered public and authenticate themselves with
- * id_auth_lookup, because they must also serve a session that is not yet
- * complete (a user who has to change the one-time password or set up 2FA
- * first; hub_id_authenticate refuses such sessions everywhere else). A
- * state-changing request on a session must carry X-CSRF-Token; API tokens
- * may only read /me.
+ * Only login is public. The others are ordinary signed-in routes flagged
+ * HUB_ROUTE_RESTRICTED_OK, so the router authenticates them (401), checks
+ * scope and CSRF (403), then the rate limit (429), then body and content
+ * type (413/415) in api.md's order, and also admits a session that is not
+ * yet complete (a user who has to change the one-time password or set up
+ * 2FA first; every other route refuses it). API tokens may only read /me
+ * (scopes: any for /me, none for the rest). The handlers look the session
+ * up again for the user row and the CSRF token; they count nothing the
+ * router counted.
  *
  * Every check that takes a secret (login, password, setup, disable) is
- * also rate-limited per account ("login" class) and subject to lockout.
+ * also rate-limited per account ("login" class, key "acct:NAME") and
+ * subject to lockout. When that per-account limit refuses, its RateLimit-*
+ * and Retry-After headers replace the router's per-address ones, so a 429
+ * carries one consistent set: the one of the limit that refused.
  */
 #define _GNU_SOURCE
 #include "identity/id_http.h"
@@ -24,7 +30,9 @@
 /* ============================================================== guards */
 
 /* Requires a browser session (restricted ones included). For writes the
- * CSRF header must match. Answers and returns -1 when refused. */
+ * CSRF header must match. The router has checked all that already; this
+ * repeats it for the row and as a second line. Answers and returns -1
+ * when refused. */
 static int need_session(hub_req *req, id_auth *a, int write)
 {
 	const hub_api *A = g_id_api;
@@ -52,15 +60,17 @@ static int need_session(hub_req *req, id_auth *a, int write)
 	return 0;
 }
 
-/* Per-account rate limit and lockout before a secret is checked. */
+/* Per-account rate limit, then the account's and the client address's
+ * lockout, before a secret is checked. `key` NULL (a user name no account
+ * can have): the address lockout only. */
 static int guard_account(hub_req *req, hub_db *db, const char *key)
 {
 	const hub_api *A = g_id_api;
 	hub_rate_info ri;
 	char rk[96];
 	int64_t rem;
-	snprintf(rk, sizeof(rk), "acct:%s", key);
-	if (hub_rate_hit("login", rk, &ri) == 0) {
+	snprintf(rk, sizeof(rk), "acct:%s", key ? key : "");
+	if (key && hub_rate_hit("login", rk, &ri) == 0) {
 		id_http_rate_headers(req, &ri);
 		A->reply_error(req, 429, "rate_limited",
 			       "too many attempts; retry later", NULL);
@@ -162,7 +172,10 @@ static int h_login(hub_req *req, void *ud)
 	if (!(db = id_http_db(req)))
 		goto out;
 	if (id_username_key(name, key, sizeof(key)) != 0) {
-		/* no such account can exist; answer like a wrong password */
+		/* no such account can exist; answer like a wrong password,
+		 * and like any name from a locked address: 423 */
+		if (guard_account(req, db, NULL) != 0)
+			goto out;
 		id_pw_dummy_verify(pw);
 		id_lock_fail(db, NULL, A->req_client(req));
 		A->reply_error(req, 401, "invalid_credentials",
@@ -574,21 +587,23 @@ out:
 
 int id_http_auth_register(hub_ctx *ctx, const hub_api *api)
 {
-	static const hub_route routes[] = {
+	/* roles 0: any signed-in user; scopes 0: no API token */
+	const unsigned any_token =
+	    HUB_SCOPE_READ | HUB_SCOPE_BOOK | HUB_SCOPE_ADMIN;
+	const unsigned self = HUB_ROUTE_RESTRICTED_OK;
+	const hub_route routes[] = {
 	    {"POST", "/api/v1/auth/login", h_login, NULL, 0, 0, "login",
 	     HUB_ROUTE_PUBLIC},
-	    {"POST", "/api/v1/auth/logout", h_logout, NULL, 0, 0, NULL,
-	     HUB_ROUTE_PUBLIC},
-	    {"GET", "/api/v1/auth/me", h_me, NULL, 0, 0, NULL,
-	     HUB_ROUTE_PUBLIC},
+	    {"POST", "/api/v1/auth/logout", h_logout, NULL, 0, 0, "api", self},
+	    {"GET", "/api/v1/auth/me", h_me, NULL, 0, any_token, "api", self},
 	    {"POST", "/api/v1/auth/password", h_password, NULL, 0, 0, "login",
-	     HUB_ROUTE_PUBLIC},
+	     self},
 	    {"POST", "/api/v1/auth/totp/setup", h_totp_setup, NULL, 0, 0,
-	     "login", HUB_ROUTE_PUBLIC},
+	     "login", self},
 	    {"POST", "/api/v1/auth/totp/enable", h_totp_enable, NULL, 0, 0,
-	     "api", HUB_ROUTE_PUBLIC},
+	     "api", self},
 	    {"POST", "/api/v1/auth/totp/disable", h_totp_disable, NULL, 0, 0,
-	     "login", HUB_ROUTE_PUBLIC},
+	     "login", self},
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (api->route(ctx, &routes[i]) != 0)

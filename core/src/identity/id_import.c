@@ -5,13 +5,16 @@
  *   user_2fa.json        {"name": {"secret": BASE32, "enabled": bool,
  *                                  "backup_codes": ["...", ...]}, ...}
  *
- * bcrypt hashes are kept as they are (re-hashed at the next sign-in);
- * plaintext passwords are hashed now (and must be changed at the next
- * sign-in when they fail today's policy); TOTP secrets are sealed with
- * AES-256-GCM; backup codes are stored as keyed hashes. The user "admin"
- * becomes an admin, everyone else staff (the old files hold no roles).
- * Users that exist already are left untouched, so importing twice
- * changes nothing. Errors name the file and the line of the entry.
+ * bcrypt and yescrypt hashes are kept as they are (bcrypt is re-hashed at
+ * the next sign-in). Only an exact hash counts as one, so a password such
+ * as "$ommer2019!" is a password, while a damaged or foreign crypt hash
+ * is an error, never a password (looks_like_hash). Plaintext passwords
+ * are hashed now (and must be changed at the next sign-in when they fail
+ * today's policy); TOTP secrets are sealed with AES-256-GCM; backup codes are
+ * stored as keyed hashes. The user "admin" becomes an admin, everyone else
+ * staff (the old files hold no roles). Users that exist already are left
+ * untouched, so importing twice changes nothing. Errors name the file and the
+ * line of the entry.
  */
 #define _GNU_SOURCE
 #include "identity/id_internal.h"
@@ -158,14 +161,71 @@ static int load(const char *dir, const char *name, cJSON **root, int **lines,
 
 /* ============================================================ passwords */
 
-static int bcrypt_ok(const char *h)
+/* A character of crypt(3)'s base-64 alphabet ("./0-9A-Za-z"). */
+static int crypt64(char c)
+{
+	return c == '.' || c == '/' || (c >= '0' && c <= '9') ||
+	       (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* Number of crypt64 characters at the start of s. */
+static size_t crypt64_span(const char *s)
+{
+	size_t n = 0;
+	while (crypt64(s[n]))
+		n++;
+	return n;
+}
+
+/* A bcrypt hash exactly: "$2a$", "$2b$" or "$2y$", a two-digit cost from
+ * 04 to 31, "$", then 53 characters (22 salt, 31 hash). */
+static int is_bcrypt(const char *h)
 {
 	int cost;
-	if (strlen(h) != 60 || h[6] != '$')
+	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' ||
+	    (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$' ||
+	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
 		return 0;
 	cost = (h[4] - '0') * 10 + (h[5] - '0');
-	return h[4] >= '0' && h[4] <= '9' && h[5] >= '0' && h[5] <= '9' &&
-	       cost >= 4 && cost <= 31;
+	return cost >= 4 && cost <= 31 && crypt64_span(h + 7) == 53;
+}
+
+/* A yescrypt hash exactly: "$y$" PARAMS "$" SALT "$" HASH, each part
+ * non-empty crypt64 text, HASH 43 characters (256 bits). */
+static int is_yescrypt(const char *h)
+{
+	size_t n;
+	if (strncmp(h, "$y$", 3) != 0 || strlen(h) >= 256)
+		return 0;
+	h += 3;
+	for (int part = 0; part < 2; part++) {
+		if ((n = crypt64_span(h)) == 0 || h[n] != '$')
+			return 0;
+		h += n + 1;
+	}
+	return crypt64_span(h) == 43 && h[43] == 0;
+}
+
+/* 1 when v begins like a crypt(3) hash of a known scheme ("$2b$", "$6$",
+ * "$y$", "$argon2id$", ...). Such a value that is not exactly a hash we
+ * take is refused rather than taken as a password: it is a damaged or
+ * foreign hash, and as a "password" the hash text itself would open the
+ * account. Any other value, "$ommer2019!" included, is a password. */
+static int looks_like_hash(const char *v)
+{
+	static const char ids[] = " 1 2 2a 2b 2x 2y 3 5 6 7 y gy md5 sha1 sm3 "
+				  "sm3y argon2i argon2d argon2id scrypt pbkdf2 "
+				  "pbkdf2-sha256 pbkdf2-sha512 ";
+	const char *end;
+	char id[24];
+	size_t n;
+	if (v[0] != '$' || !(end = strchr(v + 1, '$')))
+		return 0;
+	n = (size_t)(end - v - 1);
+	if (n == 0 || n + 3 > sizeof(id))
+		return 0;
+	snprintf(id, sizeof(id), " %.*s ", (int)n, v + 1);
+	return strstr(ids, id) != NULL;
 }
 
 static int import_passwords(hub_db *db, cJSON *root, const int *lines,
@@ -179,7 +239,7 @@ static int import_passwords(hub_db *db, cJSON *root, const int *lines,
 		int line = i < nlines ? lines[i] : 0;
 		const char *name = it->string, *v = it->valuestring;
 		char key[64], hash[256];
-		int must_change = 0, rc;
+		int must_change = 0, is_hash, rc;
 		id_user u;
 		i++;
 		if (id_username_key(name, key, sizeof(key)) != 0) {
@@ -194,13 +254,11 @@ static int import_passwords(hub_db *db, cJSON *root, const int *lines,
 				 f, line, name);
 			return -1;
 		}
-		if (v[0] == '$'
-			? !((v[1] == '2' && id_pw_is_hash(v) && bcrypt_ok(v)) ||
-			    (strncmp(v, "$y$", 3) == 0 &&
-			     strlen(v) < sizeof(hash)))
-			: strlen(v) > ID_PW_MAX_BYTES) {
+		is_hash = is_bcrypt(v) || is_yescrypt(v);
+		if (!is_hash &&
+		    (looks_like_hash(v) || strlen(v) > ID_PW_MAX_BYTES)) {
 			snprintf(err, errlen, "%s:%d: '%s': %s", f, line, name,
-				 v[0] == '$'
+				 looks_like_hash(v)
 				     ? "unsupported or malformed "
 				       "password hash"
 				     : "password longer than 256 bytes");
@@ -214,7 +272,7 @@ static int import_passwords(hub_db *db, cJSON *root, const int *lines,
 				 line, hub_store_errmsg(db));
 			return -1;
 		}
-		if (v[0] == '$') {
+		if (is_hash) {
 			snprintf(hash, sizeof(hash), "%s", v);
 		} else {
 			if (id_pw_hash(v, hash, sizeof(hash)) != 0) {

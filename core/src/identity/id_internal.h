@@ -193,6 +193,18 @@ int id_user_set_hash(hub_db *db, int64_t id, const char *hash, int must_change);
 int id_user_count(hub_db *db, int64_t *n);
 /* Number of enabled admins other than `except_id`. */
 int id_admins_other(hub_db *db, int64_t except_id, int64_t *n);
+/* Returned by id_admin_guard (and so by the transactions that call it):
+ * the change would leave no enabled admin. Not a HUB_DB_* code. */
+#define ID_RC_LAST_ADMIN 1001
+/* The last-enabled-admin rule, for a transaction that is about to demote,
+ * disable or delete user `id`: reads the user and the other enabled
+ * admins as they are now. Call it inside the write transaction that makes
+ * the change (BEGIN IMMEDIATE serialises writers, so two admins disabling
+ * each other cannot both pass). Returns HUB_DB_OK when the change may go
+ * ahead (the user is not an enabled admin, or another one exists),
+ * ID_RC_LAST_ADMIN when it may not, HUB_DB_ENOTFOUND when there is no
+ * such user, or another HUB_DB_* error. */
+int id_admin_guard(hub_db *db, int64_t id);
 /* 1 when user `u` must set up 2FA before a full session. */
 int id_user_needs_2fa_setup(const id_user *u);
 /* Sets a new password (policy checked by the caller), ends every session
@@ -282,14 +294,28 @@ void id_2fa_aad(int64_t user_id, char out[48]);
 
 /* ========================================================= id_lockout.c */
 
-/* Seconds the account key or address is still locked (0 = not). */
+/* Addresses given to these functions are client addresses as the router
+ * reports them ("198.51.100.7", "2001:db8::1"); they are counted under
+ * id_addr_key, so every address of one IPv6 /64 shares one counter.
+ * `account_key` is id_username_key's form. */
+
+/* The counter key of a client address into out: "ip:A.B.C.D" for IPv4
+ * (also IPv4-mapped IPv6), "ip6:PREFIX/64" for IPv6 - the rule of the
+ * router's hub_client_key (core/src/http/http.h). */
+void id_addr_key(const char *client, char *out, size_t outlen);
+
+/* Seconds the account key or address is still locked (0 = not). Either
+ * may be NULL. */
 int64_t id_lock_remaining(hub_db *db, const char *account_key,
 			  const char *address);
-/* Counts one failure for both; returns the lock seconds now in force. */
+/* Counts one failure for both (either may be NULL); returns the lock
+ * seconds now in force. */
 int64_t id_lock_fail(hub_db *db, const char *account_key, const char *address);
-/* Clears the account counter (successful login / admin unlock). */
+/* Clears a counter: kind "acct" with an account key (successful login,
+ * admin unlock) or "addr" with a client address. */
 int id_lock_clear(hub_db *db, const char *kind, const char *key);
-/* Current failure count and lock end of a key ("acct"/"addr"). */
+/* Current failure count and lock end of an account key ("acct") or a
+ * client address ("addr"). */
 int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
 		  int64_t *locked_until);
 

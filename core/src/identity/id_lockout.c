@@ -10,15 +10,42 @@
  * only; an address is never reset by someone signing in from it) or after
  * ID_FAIL_RESET_S without a failure and without a lock. Unknown user names are
  * counted like real ones, so a lock reveals nothing about which accounts exist.
+ *
+ * An address is counted under the key of id_addr_key: "ip:A.B.C.D" for
+ * IPv4 and "ip6:PREFIX/64" for IPv6, since one subscriber holds a whole
+ * /64 and could otherwise step through its addresses to escape the lock.
+ * It is the router's per-address rate-limit key (hub_client_key).
  */
 #include "identity/id_internal.h"
+#include "hub_net.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ID_FAIL_RESET_S 86400 /* a day without failures forgets them */
+#define ADDR_KEY_LEN	96    /* an address's counter key */
 
-int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
-		  int64_t *locked_until)
+/* Address keys are hub_client_key's (core/kit/hub_net.h): the same rule
+ * as the router's per-address rate limit. */
+void id_addr_key(const char *client, char *out, size_t outlen)
+{
+	hub_client_key(client, out, outlen);
+}
+
+/* The counter key of a client address into out; NULL when there is no
+ * address. */
+static const char *addr_key(const char *address, char out[ADDR_KEY_LEN])
+{
+	if (!address || !*address)
+		return NULL;
+	id_addr_key(address, out, ADDR_KEY_LEN);
+	return out;
+}
+
+/* id_lock_state on a counter key as stored. */
+static int lock_state(hub_db *db, const char *kind, const char *key,
+		      int64_t *fails, int64_t *locked_until)
 {
 	hub_stmt *st = NULL;
 	int rc = id_prepare(db, &st,
@@ -47,16 +74,31 @@ int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
 	return rc;
 }
 
+int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
+		  int64_t *locked_until)
+{
+	char ak[ADDR_KEY_LEN];
+	if (key && strcmp(kind, "addr") == 0)
+		key = addr_key(key, ak);
+	if (!key) {
+		*fails = 0;
+		*locked_until = 0;
+		return HUB_DB_OK;
+	}
+	return lock_state(db, kind, key, fails, locked_until);
+}
+
 int64_t id_lock_remaining(hub_db *db, const char *account_key,
 			  const char *address)
 {
 	int64_t f, until, now = id_now(), rem = 0;
+	char ak[ADDR_KEY_LEN];
+	const char *akey = addr_key(address, ak);
 	if (account_key &&
-	    id_lock_state(db, "acct", account_key, &f, &until) == HUB_DB_OK &&
+	    lock_state(db, "acct", account_key, &f, &until) == HUB_DB_OK &&
 	    until - now > rem)
 		rem = until - now;
-	if (address && *address &&
-	    id_lock_state(db, "addr", address, &f, &until) == HUB_DB_OK &&
+	if (akey && lock_state(db, "addr", akey, &f, &until) == HUB_DB_OK &&
 	    until - now > rem)
 		rem = until - now;
 	return rem;
@@ -77,15 +119,15 @@ static int64_t lock_for(const id_lock_schedule *s, int64_t fails)
 
 typedef struct fail_ctx {
 	const char *account_key;
-	const char *address;
-	int64_t lock; /* out: longest lock now in force */
+	const char *addr_key; /* the address's counter key, or NULL */
+	int64_t lock;	      /* out: longest lock now in force */
 } fail_ctx;
 
 static int count_one(hub_db *db, const char *kind, const char *key,
 		     const id_lock_schedule *s, int64_t *lock)
 {
 	int64_t fails, until, now = id_now(), add;
-	int rc = id_lock_state(db, kind, key, &fails, &until);
+	int rc = lock_state(db, kind, key, &fails, &until);
 	if (rc != HUB_DB_OK)
 		return rc;
 	fails++;
@@ -112,8 +154,8 @@ static int fail_tx(hub_db *db, void *ud)
 	if (c->account_key)
 		rc = count_one(db, "acct", c->account_key, &g_idc.lock_account,
 			       &c->lock);
-	if (rc == HUB_DB_OK && c->address && *c->address)
-		rc = count_one(db, "addr", c->address, &g_idc.lock_address,
+	if (rc == HUB_DB_OK && c->addr_key)
+		rc = count_one(db, "addr", c->addr_key, &g_idc.lock_address,
 			       &c->lock);
 	/* forget stale rows so the table stays small */
 	if (rc == HUB_DB_OK)
@@ -126,7 +168,8 @@ static int fail_tx(hub_db *db, void *ud)
 
 int64_t id_lock_fail(hub_db *db, const char *account_key, const char *address)
 {
-	fail_ctx c = {account_key, address, 0};
+	char ak[ADDR_KEY_LEN];
+	fail_ctx c = {account_key, addr_key(address, ak), 0};
 	if (hub_store_transaction(db, fail_tx, &c) != HUB_DB_OK)
 		return 0;
 	return c.lock;
@@ -134,6 +177,11 @@ int64_t id_lock_fail(hub_db *db, const char *account_key, const char *address)
 
 int id_lock_clear(hub_db *db, const char *kind, const char *key)
 {
+	char ak[ADDR_KEY_LEN];
+	if (key && strcmp(kind, "addr") == 0)
+		key = addr_key(key, ak);
+	if (!key)
+		return HUB_DB_OK;
 	return id_sql(db,
 		      "DELETE FROM auth_failures WHERE kind = ? AND key = ?",
 		      "tt", kind, key);

@@ -185,6 +185,45 @@ int id_token_delete(hub_db *db, int64_t id)
 	return rc;
 }
 
+/* Length of the UTF-8 character at s (1..4), or 0 when s does not start
+ * a complete, well-formed one (a NUL or a stray byte). */
+static size_t utf8_char_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80		   ? 1
+		   : (s[0] & 0xE0) == 0xC0 ? 2
+		   : (s[0] & 0xF0) == 0xE0 ? 3
+		   : (s[0] & 0xF8) == 0xF0 ? 4
+					   : 0;
+	if (s[0] == 0)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* The principal name of API token `id` named `name`: "token:ID:NAME",
+ * NAME cut at a character boundary to fit (names are up to 64 characters,
+ * up to 256 bytes; hub_user.username holds 63). The id keeps two long
+ * names with one beginning apart; control characters become spaces. */
+static void token_username(int64_t id, const char *name, char *out,
+			   size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t o = (size_t)snprintf(out, outlen, "token:%lld:", (long long)id);
+	size_t n;
+	if (o >= outlen)
+		return; /* cannot happen with a 64-byte buffer */
+	while ((n = utf8_char_len(p)) > 0 && o + n < outlen) {
+		for (size_t i = 0; i < n; i++)
+			out[o++] = (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))
+				       ? ' '
+				       : (char)p[i];
+		p += n;
+	}
+	out[o] = 0;
+}
+
 static int lookup_token(hub_db *db, const char *tok, id_auth *a)
 {
 	char hash[65];
@@ -208,8 +247,8 @@ static int lookup_token(hub_db *db, const char *tok, id_auth *a)
 		return HUB_AUTH_INVALID;
 	}
 	id = hub_col_int(st, 0);
-	snprintf(a->user.username, sizeof(a->user.username), "token:%s",
-		 hub_col_text(st, 1));
+	token_username(id, hub_col_text(st, 1), a->user.username,
+		       sizeof(a->user.username));
 	a->user.scopes = id_scope_mask(hub_col_text(st, 2));
 	last = hub_col_int(st, 3);
 	hub_stmt_finalize(st);
@@ -333,9 +372,9 @@ int hub_id_authenticate(const char *cookie_header, const char *authz_header,
 /* Same as hub_id_authenticate; with allow_restricted, also accepts the
  * session of a user who still has to change the password or set up 2FA
  * (routes flagged HUB_ROUTE_RESTRICTED_OK). Returns HUB_AUTH_*. */
-int hub_id_authenticate_as(const char *cookie_header,
-			   const char *authz_header, int allow_restricted,
-			   hub_user *user, char csrf_out[65])
+int hub_id_authenticate_as(const char *cookie_header, const char *authz_header,
+			   int allow_restricted, hub_user *user,
+			   char csrf_out[65])
 {
 	id_auth a;
 	int rc = id_auth_lookup(cookie_header, authz_header, &a);

@@ -167,6 +167,25 @@ int id_admins_other(hub_db *db, int64_t except_id, int64_t *n)
 			  "i", except_id);
 }
 
+int id_admin_guard(hub_db *db, int64_t id)
+{
+	int64_t exists = 0, enabled_admin = 0, others = 0;
+	int rc = id_sql_int(db, &exists,
+			    "SELECT COUNT(*) FROM users WHERE id = ?", "i", id);
+	if (rc == HUB_DB_OK && exists == 0)
+		rc = HUB_DB_ENOTFOUND;
+	if (rc == HUB_DB_OK)
+		rc = id_sql_int(db, &enabled_admin,
+				"SELECT COUNT(*) FROM users WHERE id = ? AND "
+				"role = 'admin' AND disabled = 0",
+				"i", id);
+	if (rc == HUB_DB_OK && enabled_admin > 0)
+		rc = id_admins_other(db, id, &others);
+	if (rc == HUB_DB_OK && enabled_admin > 0 && others == 0)
+		rc = ID_RC_LAST_ADMIN;
+	return rc;
+}
+
 int id_user_needs_2fa_setup(const id_user *u)
 {
 	return !u->totp_enabled && (g_idc.require_2fa || u->must_setup_2fa);

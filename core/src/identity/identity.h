@@ -55,8 +55,10 @@ enum hub_auth_rc {
  * cookie sessions, *csrf_out (64 hex chars + NUL, or "" for tokens) so the
  * router can check X-CSRF-Token. A session whose user must still change a
  * one-time password or set up required 2FA answers HUB_AUTH_INVALID here:
- * only the /api/v1/auth routes (public, self-authenticating) accept it.
- * API tokens: user->id is minus the token id, username "token:NAME",
+ * only routes flagged HUB_ROUTE_RESTRICTED_OK (the /api/v1/auth
+ * self-service routes) accept it, through hub_id_authenticate_as.
+ * API tokens: user->id is minus the token id, username "token:ID:NAME"
+ * (NAME cut at a UTF-8 character boundary to fit),
  * scopes read < book < admin cumulative, role admin for admin scope else
  * staff. Thread-safe (uses the thread's store connection). */
 int hub_id_authenticate(const char *cookie_header, const char *authz_header,
@@ -65,9 +67,9 @@ int hub_id_authenticate(const char *cookie_header, const char *authz_header,
 /* Same, and with allow_restricted also accepts the session of a user who
  * must still change the password or set up 2FA (for routes flagged
  * HUB_ROUTE_RESTRICTED_OK: the /api/v1/auth self-service routes). */
-int hub_id_authenticate_as(const char *cookie_header,
-			   const char *authz_header, int allow_restricted,
-			   hub_user *user, char csrf_out[65]);
+int hub_id_authenticate_as(const char *cookie_header, const char *authz_header,
+			   int allow_restricted, hub_user *user,
+			   char csrf_out[65]);
 
 /* Constant-time string equality. Returns 1 when equal. */
 int hub_ct_streq(const char *a, const char *b);

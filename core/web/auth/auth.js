@@ -68,12 +68,24 @@ var Hub = (function () {
     return Math.ceil(n / 60) + ' minutes';
   }
 
-  /* Only same-origin paths are followed after sign-in. */
+  /* Only same-origin paths are followed after sign-in. URL parsers drop
+   * tab, CR and LF anywhere and treat '\' as '/', so "/\t/evil.example"
+   * would become "//evil.example": refuse control characters and
+   * backslashes outright, then let the parser decide and require our own
+   * origin. What is followed is the parsed path, not the raw text. */
   function nextTarget() {
     var p = new URLSearchParams(window.location.search).get('next') || '/';
-    if (p.charAt(0) !== '/' || p.charAt(1) === '/' || p.charAt(1) === '\\')
+    var here = window.location.origin, u;
+    if (/[\u0000-\u001f\u007f-\u009f\\]/.test(p) ||
+        p.charAt(0) !== '/' || p.charAt(1) === '/')
       return '/';
-    return p;
+    try {
+      u = new URL(p, here);
+    } catch (e) {
+      return '/';
+    }
+    if (u.origin !== here || u.username || u.password) return '/';
+    return u.pathname + u.search + u.hash;
   }
 
   /* Where a signed-in user has to go next. */
