@@ -20,6 +20,13 @@ werror=OFF
 step() { printf '\n==== %s ====\n' "$*"; }
 fails=0
 
+step "browser test dependencies (playwright-core from npm)"
+if [[ -n ${CI:-} || ! -d tests/browser/node_modules/playwright-core ]]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# in CI a browser test that cannot run is a failure, not a skip
+[[ -n ${CI:-} ]] && export HUB_REQUIRE_BROWSER=1
+
 step "build (warnings as errors: $werror)"
 cmake -S . -B build-test -DHUB_WERROR=$werror >/dev/null
 cmake --build build-test -j"$jobs"

@@ -89,8 +89,11 @@ static void make_request_id(hub_req *req)
 	state ^= state >> 12;
 	state ^= state << 25;
 	state ^= state >> 27;
-	snprintf(req->id, sizeof(req->id), "%016llx",
-		 (unsigned long long)(state * 2685821657736338717ULL));
+	uint64_t v = state * 2685821657736338717ULL;
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		req->id[i] = hex[v & 15];
+	req->id[16] = 0;
 }
 
 /* ---------------------------------------------------------- helpers */

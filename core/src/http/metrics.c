@@ -13,6 +13,7 @@
 #include "host/host.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,14 +86,34 @@ void hub_metric_add(const char *name, const char *labels, double delta)
 	pthread_mutex_unlock(&g_met.lock);
 }
 
+/* Per-thread memo of (route text, status) -> slot: route names are the
+ * router's stable pattern strings, and slots never move or go away, so
+ * the hot path skips formatting and hashing the labels. */
+typedef struct memo {
+	const char *route;
+	int status;
+	met *slot;
+} memo;
+static __thread memo t_memo[64];
+
 void hub_metric_observe_request(const char *route, int status, double secs)
 {
 	char labels[192], esc[128];
-	hub_json_escape(esc, sizeof(esc), route);
-	snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"", esc,
-		 status);
-	pthread_mutex_lock(&g_met.lock);
-	met *m = slot_for("hub_http_request_duration_seconds", labels, 1);
+	memo *mm = &t_memo[(((uintptr_t)route >> 4) ^ (unsigned)status) % 64];
+	met *m;
+	if (mm->route == route && mm->status == status && mm->slot) {
+		m = mm->slot;
+		pthread_mutex_lock(&g_met.lock);
+	} else {
+		hub_json_escape(esc, sizeof(esc), route);
+		snprintf(labels, sizeof(labels),
+			 "route=\"%s\",status=\"%d\"", esc, status);
+		pthread_mutex_lock(&g_met.lock);
+		m = slot_for("hub_http_request_duration_seconds", labels, 1);
+		mm->route = route;
+		mm->status = status;
+		mm->slot = m;
+	}
 	if (m) {
 		m->count++;
 		m->value += secs;
