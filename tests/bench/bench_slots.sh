@@ -12,6 +12,7 @@
 #     (bench_book), each booking one transaction with its history, audit
 #     entry and calendar outbox row.
 #
+# BENCH_KEEP=1 keeps the working directory (data, logs) for inspection.
 # The google backend is configured with an unreachable API and a sync
 # interval of a day, so the mirror holds exactly the events this script
 # writes into it (sqlite3); nothing leaves the machine.
@@ -28,7 +29,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [[ -n ${BENCH_KEEP:-} ]]; then echo "bench: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 for tool in wrk sqlite3 openssl curl; do
@@ -46,12 +47,10 @@ cat >"$work/creds.json" <<JSON
 JSON
 chmod 600 "$work/creds.json"
 
-# one key per consultant: a long "consultants" line would exceed the INI
-# line limit of libinih (200 bytes)
 names=(Anna Ben Cora Dirk Eva Frank Gesa Hanna Ilja)
 consultants=""
 for i in "${!names[@]}"; do
-  consultants+="consultant.${names[$i]} = c$i@bench.example"$'\n'
+  consultants+="${consultants:+,}${names[$i]}:c$i@bench.example"
 done
 
 hub_port=$(free_port)
@@ -80,7 +79,7 @@ admin = 1000/min
 path = health.so
 [module.booking]
 path = booking.so
-$consultants
+consultants = $consultants
 plan.Hanna = mon-thu 09:00-18:00, fri 09:00-16:00
 plan.Ilja = mon-fri 11:00-22:00
 slots_cache_s = $1
@@ -142,6 +141,8 @@ run_wrk warm "http://127.0.0.1:$bare_port/" 2 50 >/dev/null
 run_wrk warm "$url" 2 50 -H "Cookie: $cookie" >/dev/null
 read -r _ bare_rps bare_p50 bare_p99 < <(run_wrk bare "http://127.0.0.1:$bare_port/" "$secs" 50)
 read -r _ nc_rps nc_p50 nc_p99 < <(run_wrk slots "$url" "$secs" 50 -H "Cookie: $cookie")
+# the host's floor for any signed-in request (no module work): context
+read -r _ me_rps me_p50 me_p99 < <(run_wrk me "http://127.0.0.1:$hub_port/api/v1/auth/me" "$secs" 50 -H "Cookie: $cookie")
 stop_hubd
 write_conf 5
 start_hubd
@@ -159,6 +160,7 @@ printf 'bench slots: week %s..%s, 9 consultants, %s bookings, response %s bytes,
 printf 'bench slots: bare civetweb        %10s req/s  p50 %s ms  p99 %s ms\n' "$bare_rps" "$bare_p50" "$bare_p99"
 printf 'bench slots: hubd, cache off      %10s req/s  p50 %s ms  p99 %s ms  ratio %s\n' "$nc_rps" "$nc_p50" "$nc_p99" "$(ratio "$nc_rps" "$bare_rps")"
 printf 'bench slots: hubd, cache 5 s      %10s req/s  p50 %s ms  p99 %s ms  ratio %s\n' "$c_rps" "$c_p50" "$c_p99" "$(ratio "$c_rps" "$bare_rps")"
+printf 'bench slots: hubd GET /api/v1/auth/me %s req/s  p50 %s ms  p99 %s ms  ratio %s (a signed-in request doing no module work)\n' "$me_rps" "$me_p50" "$me_p99" "$(ratio "$me_rps" "$bare_rps")"
 printf 'bench slots: (targets: ratio >= 0.5, p99 < 5 ms)\n'
 printf '%s\n' "${fill/bench book:/bench book (filling the week):}"
 printf '%s\n' "$book"

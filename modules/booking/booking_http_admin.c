@@ -1,0 +1,644 @@
+/*
+ * booking_http_admin.c - admin routes of the booking module:
+ *   GET|POST /api/v1/admin/blocked-dates, DELETE .../blocked-dates/{date}
+ *     custom blocked days and single slots (time "HH:MM"); the GET also
+ *     lists public holidays (current and next year, or those in ?from=&to=)
+ *     with "holiday": true, which cannot be deleted.
+ *   POST /api/v1/admin/consultants, PATCH /api/v1/admin/consultants/{id}
+ *     consultants beyond those of the configuration, and per-consultant
+ *     email, calendar, capacity and active flag.
+ */
+#include "booking_mod.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define A (booking_m.api)
+
+/* ====================================================== blocked dates */
+
+/* One entry of the blocked-dates list. */
+typedef struct block_item {
+	char date[11];
+	char time[6]; /* "" = whole day */
+	char reason[604];
+	char added_by[64];
+	int64_t added_at;
+	int holiday;
+} block_item;
+
+static int item_cmp(const void *a, const void *b)
+{
+	const block_item *x = a, *y = b;
+	int c = strcmp(x->date, y->date);
+	if (c == 0)
+		c = y->holiday - x->holiday;
+	return c ? c : strcmp(x->time, y->time);
+}
+
+static void item_json(booking_buf *b, const block_item *it)
+{
+	booking_buf_puts(b, "{\"date\":");
+	booking_buf_json_str(b, it->date);
+	booking_buf_puts(b, ",\"time\":");
+	if (it->time[0])
+		booking_buf_json_str(b, it->time);
+	else
+		booking_buf_puts(b, "null");
+	booking_buf_puts(b, ",\"reason\":");
+	booking_buf_json_str(b, it->reason);
+	booking_buf_printf(b, ",\"holiday\":%s,\"deletable\":%s",
+			   it->holiday ? "true" : "false",
+			   it->holiday ? "false" : "true");
+	if (!it->holiday) {
+		booking_buf_puts(b, ",\"added_by\":");
+		booking_buf_json_str(b, it->added_by);
+		booking_buf_puts(b, ",\"added_at\":");
+		booking_buf_json_time(b, it->added_at);
+	}
+	booking_buf_puts(b, "}");
+}
+
+int booking_h_blocks_list(hub_req *req, void *ud)
+{
+	hub_db *db = A->db();
+	hub_date from, to, today = hub_date_today();
+	int has_from, has_to, rc, n = 0, cap = 64;
+	int y0, y1;
+	block_item *items = NULL;
+	hub_stmt *st = NULL;
+	booking_buf b;
+	(void)ud;
+
+	if (booking_query_date(req, "from", &from, &has_from) != 0 ||
+	    booking_query_date(req, "to", &to, &has_to) != 0)
+		return 0;
+	if (has_from && has_to && hub_date_diff(to, from) < 0)
+		return hubkit_invalid(A, req, "to",
+				      "must not be before 'from'");
+	if (!db)
+		return booking_reply_db_error(req, db, HUB_DB_ERROR);
+	items = malloc(sizeof(*items) * (size_t)cap);
+	rc = items ? A->db_prepare(db,
+				   "SELECT date, time, reason, added_by, "
+				   "added_at FROM booking_blocks WHERE date >= "
+				   "? AND date <= ? ORDER BY date, time",
+				   &st)
+		   : HUB_DB_ERROR;
+	{
+		char f[11] = "0000-00-00", t[11] = "9999-99-99";
+		if (has_from)
+			hub_date_format(from, f);
+		if (has_to)
+			hub_date_format(to, t);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_text(st, 1, f);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_text(st, 2, t);
+	}
+	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+		block_item *it;
+		rc = HUB_DB_OK;
+		if (n == cap) {
+			block_item *ni =
+			    realloc(items, sizeof(*items) * (size_t)cap * 2);
+			if (!ni) {
+				rc = HUB_DB_ERROR;
+				break;
+			}
+			items = ni;
+			cap *= 2;
+		}
+		it = &items[n++];
+		memset(it, 0, sizeof(*it));
+		snprintf(it->date, sizeof(it->date), "%s", A->col_text(st, 0));
+		snprintf(it->time, sizeof(it->time), "%s", A->col_text(st, 1));
+		snprintf(it->reason, sizeof(it->reason), "%s",
+			 A->col_text(st, 2));
+		snprintf(it->added_by, sizeof(it->added_by), "%s",
+			 A->col_text(st, 3));
+		it->added_at = A->col_int(st, 4);
+	}
+	A->stmt_finalize(st);
+	if (rc != HUB_DB_DONE) {
+		free(items);
+		return booking_reply_db_error(req, db,
+					      rc < 0 ? rc : HUB_DB_ERROR);
+	}
+	/* holidays: the current and next year, or the years of the range */
+	y0 = has_from ? from.y : today.y;
+	y1 = has_to ? to.y : (has_from ? from.y + 1 : today.y + 1);
+	if (y1 - y0 > 10)
+		y1 = y0 + 10;
+	for (int y = y0; y <= y1; y++) {
+		booking_holiday h[32];
+		int k = booking_holidays(booking_m.cfg.state, y, h, 32);
+		for (int i = 0; i < k; i++) {
+			block_item *it;
+			if ((has_from && hub_date_diff(h[i].date, from) < 0) ||
+			    (has_to && hub_date_diff(h[i].date, to) > 0))
+				continue;
+			if (n == cap) {
+				block_item *ni = realloc(
+				    items, sizeof(*items) * (size_t)cap * 2);
+				if (!ni)
+					break;
+				items = ni;
+				cap *= 2;
+			}
+			it = &items[n++];
+			memset(it, 0, sizeof(*it));
+			hub_date_format(h[i].date, it->date);
+			snprintf(it->reason, sizeof(it->reason), "%s",
+				 h[i].name);
+			it->holiday = 1;
+		}
+	}
+	qsort(items, (size_t)n, sizeof(*items), item_cmp);
+	booking_buf_init(&b);
+	booking_buf_puts(&b, "{\"items\":[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			booking_buf_puts(&b, ",");
+		item_json(&b, &items[i]);
+	}
+	booking_buf_puts(&b, "],\"next_cursor\":null}");
+	free(items);
+	return booking_reply_buf(req, 200, &b);
+}
+
+/* Checks a "time" value for date d: a start of the grid that day.
+ * Returns the minute, or -1 after answering 422. */
+static int check_block_time(hub_req *req, hub_date d, const char *t)
+{
+	const booking_grid *g = &booking_m.cfg.grid;
+	const char *p = t;
+	int m, wd = hub_date_weekday(d);
+	if (booking_hhmm_parse(&p, 0, &m) != 0 || *p)
+		return hubkit_invalid(A, req, "time", "must be HH:MM");
+	for (int i = 0; i < g->count[wd]; i++)
+		if (g->minute[wd][i] == m)
+			return m;
+	return hubkit_invalid(A, req, "time",
+			      "is not a slot start on that day");
+}
+
+typedef struct block_tx {
+	hub_req *req;
+	const char *date, *time, *reason, *user;
+	int64_t from, to; /* bookings affected: slot_start range */
+	int affected;
+	int deleted;
+} block_tx;
+
+static int block_add_fn(hub_db *db, void *ud)
+{
+	block_tx *t = ud;
+	hub_stmt *st = NULL;
+	char target[24];
+	int rc =
+	    A->db_prepare(db,
+			  "INSERT INTO booking_blocks (date, time, reason, "
+			  "added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+			  &st);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_text(st, 1, t->date);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_text(st, 2, t->time);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_text(st, 3, t->reason);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_text(st, 4, t->user);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_int(st, 5, (int64_t)time(NULL));
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_step(st);
+	A->stmt_finalize(st);
+	st = NULL;
+	if (rc != HUB_DB_DONE)
+		return rc < 0 ? rc : HUB_DB_ERROR;
+	rc = A->db_prepare(db,
+			   "SELECT COUNT(*) FROM booking_bookings WHERE "
+			   "slot_start >= ? AND slot_start < ? AND status = "
+			   "'booked'",
+			   &st);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_int(st, 1, t->from);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_int(st, 2, t->to);
+	if (rc == HUB_DB_OK && A->stmt_step(st) == HUB_DB_ROW)
+		t->affected = (int)A->col_int(st, 0);
+	A->stmt_finalize(st);
+	if (rc != HUB_DB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "%s%s%s", t->date,
+		 t->time[0] ? " " : "", t->time);
+	return A->audit(t->req, db, "booking.block.add", target, "blocked") == 0
+		   ? HUB_DB_OK
+		   : HUB_DB_ERROR;
+}
+
+int booking_h_blocks_add(hub_req *req, void *ud)
+{
+	static const char *const fields[] = {"date", "reason", "time", NULL};
+	hub_db *db = A->db();
+	cJSON *body = NULL;
+	const char *date, *reason, *tm;
+	const char *hol;
+	hub_date d;
+	hub_user u;
+	block_tx t;
+	int minute = -1, rc;
+	(void)ud;
+
+	memset(&t, 0, sizeof(t));
+	if (booking_req_user(req, &u) != 0 ||
+	    hubkit_read_json(A, req, &body) != 0)
+		return 0;
+	if (hubkit_only_fields(A, req, body, fields) != 0 ||
+	    hubkit_str_field(A, req, body, "date", 1, 10, 10, &date) != 0)
+		goto out;
+	if (hub_date_parse(date, &d) != 0) {
+		hubkit_invalid(A, req, "date", "must be a date YYYY-MM-DD");
+		goto out;
+	}
+	if (hubkit_str_field(A, req, body, "reason", 1, 1, 150, &reason) != 0 ||
+	    hubkit_str_field(A, req, body, "time", 0, 5, 5, &tm) != 0)
+		goto out;
+	if (tm && (minute = check_block_time(req, d, tm)) < 0)
+		goto out;
+	hol = booking_holiday_name(booking_m.cfg.state, d);
+	if (hol) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "%s is a public holiday (%s)", date,
+			 hol);
+		A->reply_error(req, 409, "holiday", msg, NULL);
+		goto out;
+	}
+	if (!db) {
+		booking_reply_db_error(req, db, HUB_DB_ERROR);
+		goto out;
+	}
+	t.req = req;
+	t.date = date;
+	t.time = tm ? tm : "";
+	t.reason = reason;
+	t.user = u.username;
+	if (minute >= 0) {
+		hub_time_from_local(d, minute / 60, minute % 60, &t.from);
+		t.to = t.from + 1;
+	} else {
+		hub_time_from_local(d, 0, 0, &t.from);
+		hub_time_from_local(hub_date_add(d, 1), 0, 0, &t.to);
+	}
+	rc = A->db_transaction(db, block_add_fn, &t);
+	if (rc == HUB_DB_ECONSTRAINT) {
+		A->reply_error(req, 409, "exists",
+			       "this day or slot is blocked already", NULL);
+	} else if (rc != HUB_DB_OK) {
+		booking_reply_db_error(req, db, rc);
+	} else {
+		block_item it;
+		booking_buf b;
+		memset(&it, 0, sizeof(it));
+		snprintf(it.date, sizeof(it.date), "%s", date);
+		snprintf(it.time, sizeof(it.time), "%s", t.time);
+		snprintf(it.reason, sizeof(it.reason), "%s", reason);
+		snprintf(it.added_by, sizeof(it.added_by), "%s", u.username);
+		it.added_at = (int64_t)time(NULL);
+		booking_changed();
+		booking_buf_init(&b);
+		item_json(&b, &it);
+		if (!b.oom && b.len)
+			b.len--;
+		booking_buf_printf(&b, ",\"bookings_affected\":%d}",
+				   t.affected);
+		booking_reply_buf(req, 201, &b);
+	}
+out:
+	cJSON_Delete(body);
+	return 0;
+}
+
+static int block_del_fn(hub_db *db, void *ud)
+{
+	block_tx *t = ud;
+	hub_stmt *st = NULL;
+	char target[24];
+	int rc = A->db_prepare(db,
+			       "DELETE FROM booking_blocks WHERE date = ? AND "
+			       "time = ?",
+			       &st);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_text(st, 1, t->date);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_bind_text(st, 2, t->time);
+	if (rc == HUB_DB_OK)
+		rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK : HUB_DB_ERROR;
+	A->stmt_finalize(st);
+	if (rc != HUB_DB_OK)
+		return rc;
+	t->deleted = A->db_changes(db);
+	if (!t->deleted)
+		return BOOKING_TX_NOTFOUND;
+	snprintf(target, sizeof(target), "%s%s%s", t->date,
+		 t->time[0] ? " " : "", t->time);
+	return A->audit(t->req, db, "booking.block.delete", target,
+			"unblocked") == 0
+		   ? HUB_DB_OK
+		   : HUB_DB_ERROR;
+}
+
+int booking_h_blocks_delete(hub_req *req, void *ud)
+{
+	const char *date = A->req_param(req, "date");
+	const char *tm = A->req_query(req, "time");
+	hub_db *db = A->db();
+	hub_date d;
+	block_tx t;
+	int rc;
+	(void)ud;
+
+	memset(&t, 0, sizeof(t));
+	if (!date || hub_date_parse(date, &d) != 0)
+		return hubkit_invalid(A, req, "date",
+				      "must be a date YYYY-MM-DD");
+	if (tm && *tm) {
+		/* any HH:MM: a block stays removable when the grid changed */
+		const char *p = tm;
+		int m;
+		if (booking_hhmm_parse(&p, 0, &m) != 0 || *p)
+			return hubkit_invalid(A, req, "time", "must be HH:MM");
+	}
+	if (booking_holiday_name(booking_m.cfg.state, d) && !(tm && *tm))
+		return A->reply_error(req, 409, "holiday",
+				      "public holidays cannot be removed",
+				      NULL);
+	if (!db)
+		return booking_reply_db_error(req, db, HUB_DB_ERROR);
+	t.req = req;
+	t.date = date;
+	t.time = tm ? tm : "";
+	rc = A->db_transaction(db, block_del_fn, &t);
+	if (rc == BOOKING_TX_NOTFOUND)
+		return A->reply_error(req, 404, "not_found",
+				      "no custom block on that day or slot",
+				      NULL);
+	if (rc != HUB_DB_OK)
+		return booking_reply_db_error(req, db, rc);
+	booking_changed();
+	return A->reply(req, 204, NULL, "", 0);
+}
+
+/* ======================================================== consultants */
+
+typedef struct cons_tx {
+	hub_req *req;
+	int64_t id; /* 0 = insert */
+	const char *name, *email, *calendar_id;
+	int capacity, active; /* -1 = unchanged */
+	int exists;
+} cons_tx;
+
+static int cons_fn(hub_db *db, void *ud)
+{
+	cons_tx *t = ud;
+	hub_stmt *st = NULL;
+	int64_t now = (int64_t)time(NULL);
+	char target[40];
+	int rc;
+
+	if (t->id == 0) {
+		rc =
+		    A->db_prepare(db,
+				  "INSERT INTO booking_consultants (name, "
+				  "email, calendar_id, active, capacity, "
+				  "source, created_at, updated_at) VALUES "
+				  "(?, ?, ?, ?, ?, 'admin', ?, ?) RETURNING id",
+				  &st);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_text(st, 1, t->name);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_text(st, 2, t->email ? t->email : "");
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_text(
+			    st, 3, t->calendar_id ? t->calendar_id : "");
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 4,
+					      t->active < 0 ? 1 : t->active);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(
+			    st, 5, t->capacity < 0 ? 0 : t->capacity);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 6, now);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 7, now);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_step(st);
+		if (rc == HUB_DB_ROW) {
+			t->id = A->col_int(st, 0);
+			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
+							     : HUB_DB_ERROR;
+		} else if (rc >= 0) {
+			rc = HUB_DB_ERROR;
+		}
+		A->stmt_finalize(st);
+	} else {
+		rc = A->db_prepare(
+		    db,
+		    "UPDATE booking_consultants SET email = COALESCE(?, "
+		    "email), calendar_id = COALESCE(?, calendar_id), "
+		    "capacity = CASE WHEN ? < 0 THEN capacity ELSE ? END, "
+		    "active = CASE WHEN ? < 0 THEN active ELSE ? END, "
+		    "updated_at = ? WHERE id = ?",
+		    &st);
+		if (rc == HUB_DB_OK)
+			rc = t->email ? A->stmt_bind_text(st, 1, t->email)
+				      : A->stmt_bind_null(st, 1);
+		if (rc == HUB_DB_OK)
+			rc = t->calendar_id
+				 ? A->stmt_bind_text(st, 2, t->calendar_id)
+				 : A->stmt_bind_null(st, 2);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 3, t->capacity);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 4, t->capacity);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 5, t->active);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 6, t->active);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 7, now);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_bind_int(st, 8, t->id);
+		if (rc == HUB_DB_OK)
+			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
+							     : HUB_DB_ERROR;
+		A->stmt_finalize(st);
+		if (rc == HUB_DB_OK && A->db_changes(db) == 0)
+			return BOOKING_TX_NOTFOUND;
+	}
+	if (rc != HUB_DB_OK)
+		return rc;
+	snprintf(target, sizeof(target), "consultant:%lld", (long long)t->id);
+	return A->audit(t->req, db,
+			t->name ? "booking.consultant.add"
+				: "booking.consultant.update",
+			target, "consultant saved") == 0
+		   ? HUB_DB_OK
+		   : HUB_DB_ERROR;
+}
+
+/* Reads the optional members capacity (0..1000) and active (bool). */
+static int cons_numbers(hub_req *req, const cJSON *body, cons_tx *t)
+{
+	const cJSON *cap = cJSON_GetObjectItemCaseSensitive(body, "capacity");
+	const cJSON *act = cJSON_GetObjectItemCaseSensitive(body, "active");
+	t->capacity = t->active = -1;
+	if (cap && !cJSON_IsNull(cap)) {
+		if (!cJSON_IsNumber(cap) || cap->valuedouble < 0 ||
+		    cap->valuedouble > 1000 ||
+		    cap->valuedouble != (double)(int)cap->valuedouble)
+			return hubkit_invalid(A, req, "capacity",
+					      "must be an integer 0..1000 (0 "
+					      "= the default)");
+		t->capacity = (int)cap->valuedouble;
+	}
+	if (act && !cJSON_IsNull(act)) {
+		if (!cJSON_IsBool(act))
+			return hubkit_invalid(A, req, "active",
+					      "must be true or false");
+		t->active = cJSON_IsTrue(act) ? 1 : 0;
+	}
+	return 0;
+}
+
+/* Answers the consultant `id` as JSON with `status`. */
+static int reply_consultant(hub_req *req, hub_db *db, int64_t id, int status)
+{
+	booking_consultant *c = NULL;
+	booking_buf b;
+	int n = 0, rc = booking_db_consultants(db, 0, &c, &n);
+	if (rc != HUB_DB_OK)
+		return booking_reply_db_error(req, db, rc);
+	booking_buf_init(&b);
+	for (int i = 0; i < n; i++) {
+		if (c[i].id != id)
+			continue;
+		booking_buf_printf(
+		    &b, "{\"id\":%lld,\"name\":", (long long)c[i].id);
+		booking_buf_json_str(&b, c[i].name);
+		booking_buf_puts(&b, ",\"email\":");
+		booking_buf_json_str(&b, c[i].email);
+		booking_buf_puts(&b, ",\"calendar_id\":");
+		booking_buf_json_str(&b, c[i].calendar_id);
+		booking_buf_printf(
+		    &b, ",\"active\":%s,\"capacity\":%d,\"source\":",
+		    c[i].active ? "true" : "false", c[i].capacity);
+		booking_buf_json_str(&b, c[i].source);
+		booking_buf_puts(&b, "}");
+	}
+	free(c);
+	if (b.len == 0) {
+		booking_buf_free(&b);
+		return A->reply_error(req, 404, "not_found",
+				      "no such consultant", NULL);
+	}
+	return booking_reply_buf(req, status, &b);
+}
+
+int booking_h_consultant_add(hub_req *req, void *ud)
+{
+	static const char *const fields[] = {
+	    "name", "email", "calendar_id", "capacity", "active", NULL};
+	hub_db *db = A->db();
+	cJSON *body = NULL;
+	cons_tx t;
+	int rc;
+	(void)ud;
+
+	memset(&t, 0, sizeof(t));
+	if (hubkit_read_json(A, req, &body) != 0)
+		return 0;
+	if (hubkit_only_fields(A, req, body, fields) != 0 ||
+	    hubkit_str_field(A, req, body, "name", 1, 1, 100, &t.name) != 0 ||
+	    hubkit_str_field(A, req, body, "email", 0, 0, 200, &t.email) != 0 ||
+	    hubkit_str_field(A, req, body, "calendar_id", 0, 0, 250,
+			     &t.calendar_id) != 0 ||
+	    cons_numbers(req, body, &t) != 0)
+		goto out;
+	if (t.email && *t.email && !strchr(t.email, '@')) {
+		hubkit_invalid(A, req, "email", "must be an email address");
+		goto out;
+	}
+	if (!db) {
+		booking_reply_db_error(req, db, HUB_DB_ERROR);
+		goto out;
+	}
+	t.req = req;
+	rc = booking_db_ensure_consultants(db);
+	if (rc == HUB_DB_OK)
+		rc = A->db_transaction(db, cons_fn, &t);
+	if (rc == HUB_DB_ECONSTRAINT)
+		A->reply_error(req, 409, "exists",
+			       "a consultant of that name exists", NULL);
+	else if (rc != HUB_DB_OK)
+		booking_reply_db_error(req, db, rc);
+	else {
+		booking_changed();
+		reply_consultant(req, db, t.id, 201);
+	}
+out:
+	cJSON_Delete(body);
+	return 0;
+}
+
+int booking_h_consultant_patch(hub_req *req, void *ud)
+{
+	static const char *const fields[] = {"email", "calendar_id", "capacity",
+					     "active", NULL};
+	hub_db *db = A->db();
+	cJSON *body = NULL;
+	long long id;
+	cons_tx t;
+	int rc;
+	(void)ud;
+
+	memset(&t, 0, sizeof(t));
+	if (hubkit_parse_int(A->req_param(req, "id"), 1, INT64_MAX, &id) != 0)
+		return A->reply_error(req, 404, "not_found",
+				      "no such consultant", NULL);
+	if (hubkit_read_json(A, req, &body) != 0)
+		return 0;
+	if (hubkit_only_fields(A, req, body, fields) != 0 ||
+	    hubkit_str_field(A, req, body, "email", 0, 0, 200, &t.email) != 0 ||
+	    hubkit_str_field(A, req, body, "calendar_id", 0, 0, 250,
+			     &t.calendar_id) != 0 ||
+	    cons_numbers(req, body, &t) != 0)
+		goto out;
+	if (t.email && *t.email && !strchr(t.email, '@')) {
+		hubkit_invalid(A, req, "email", "must be an email address");
+		goto out;
+	}
+	if (!db) {
+		booking_reply_db_error(req, db, HUB_DB_ERROR);
+		goto out;
+	}
+	t.req = req;
+	t.id = id;
+	rc = A->db_transaction(db, cons_fn, &t);
+	if (rc == BOOKING_TX_NOTFOUND)
+		A->reply_error(req, 404, "not_found", "no such consultant",
+			       NULL);
+	else if (rc != HUB_DB_OK)
+		booking_reply_db_error(req, db, rc);
+	else {
+		booking_changed();
+		reply_consultant(req, db, id, 200);
+	}
+out:
+	cJSON_Delete(body);
+	return 0;
+}

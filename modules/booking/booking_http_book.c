@@ -1,0 +1,350 @@
+/*
+ * booking_http_book.c - POST /api/v1/bookings, with Idempotency-Key.
+ *
+ * Order of checks (api.md): the router has answered 401/403/429/413/415;
+ * then 400 (body), 422 (fields, not a slot start, past, notice, horizon,
+ * a reused Idempotency-Key with another body), 409 (blocked, slot_full,
+ * state conflicts). Capacity is checked and the booking written in one
+ * transaction that first locks the slot's row (booking_db_lock_slot).
+ * Every change writes the booking's history, the audit log and the
+ * calendar outbox in that same transaction.
+ */
+#include "booking_mod.h"
+
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define A (booking_m.api)
+
+/* ============================================================ create */
+
+typedef struct create_tx {
+	hub_req *req;
+	const hub_user *user;
+	booking_row row;
+	booking_slot_ref slot;
+	booking_slot_info info;
+	const char *idem_key; /* NULL when none */
+	char hash[65];
+	/* outputs */
+	char *response; /* owned */
+	int replay_status;
+	char replay_hash[65];
+	char *replay; /* owned */
+	char reason[256];
+} create_tx;
+
+static int create_fn(hub_db *db, void *ud)
+{
+	create_tx *t = ud;
+	char detail[200], key[32], start[40];
+	int total = 0, mine = 0, rc;
+	booking_buf b;
+
+	free(t->response);
+	free(t->replay);
+	t->response = t->replay = NULL;
+	t->row.id = 0;
+	if (t->idem_key) {
+		rc = booking_db_idem_get(db, t->user->id, t->idem_key,
+					 t->replay_hash, &t->replay_status,
+					 &t->replay);
+		if (rc == HUB_DB_OK)
+			return BOOKING_TX_REPLAY;
+		if (rc != HUB_DB_ENOTFOUND)
+			return rc;
+	}
+	rc = booking_db_lock_slot(db, t->slot.start);
+	if (rc != HUB_DB_OK)
+		return rc;
+	rc = booking_db_blocked(db, t->slot.date, t->slot.minute, t->reason,
+				sizeof(t->reason));
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		return BOOKING_TX_BLOCKED;
+	rc = booking_db_slot_count(db, t->slot.start, t->row.consultant_id, 0,
+				   &total, &mine);
+	if (rc != HUB_DB_OK)
+		return rc;
+	if (total >= t->info.capacity ||
+	    (t->row.consultant_id > 0 && mine >= t->info.cons_capacity))
+		return BOOKING_TX_FULL;
+	rc = booking_db_insert(db, &t->row);
+	if (rc != HUB_DB_OK)
+		return rc;
+	hub_time_format(t->row.slot_start, start);
+	snprintf(detail, sizeof(detail), "{\"start\":\"%s\"}", start);
+	rc = booking_db_history_add(db, t->row.id, t->row.created_at,
+				    t->user->username, "created", detail);
+	if (rc != HUB_DB_OK)
+		return rc;
+	booking_event_key(t->row.id, key);
+	snprintf(detail, sizeof(detail), "slot %s", start);
+	if (A->audit(t->req, db, "booking.create", key, detail) != 0)
+		return HUB_DB_ERROR;
+	rc = booking_db_outbox(db, &t->row);
+	if (rc != HUB_DB_OK)
+		return rc;
+	booking_buf_init(&b);
+	booking_row_json(&b, &t->row);
+	t->response = booking_buf_take(&b);
+	if (!t->response)
+		return HUB_DB_ERROR;
+	if (t->idem_key)
+		rc = booking_db_idem_put(db, t->user->id, t->idem_key, t->hash,
+					 201, t->response);
+	return rc;
+}
+
+/* Hex SHA-256 of the request (method, path and body) into out[65]. */
+static void request_hash(hub_req *req, char out[65])
+{
+	mbedtls_sha256_context c;
+	unsigned char h[32];
+	size_t len = 0;
+	const char *body = A->req_body(req, &len);
+	const char *path = A->req_path(req);
+
+	mbedtls_sha256_init(&c);
+	mbedtls_sha256_starts_ret(&c, 0);
+	mbedtls_sha256_update_ret(&c, (const unsigned char *)"POST ", 5);
+	mbedtls_sha256_update_ret(&c, (const unsigned char *)path,
+				  strlen(path) + 1);
+	if (body)
+		mbedtls_sha256_update_ret(&c, (const unsigned char *)body, len);
+	mbedtls_sha256_finish_ret(&c, h);
+	mbedtls_sha256_free(&c);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Checks an Idempotency-Key: 1..200 visible ASCII characters. */
+static int idem_key_ok(const char *k)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n > 200)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Answers a replay: the first answer when the request is the same,
+ * 422 idempotency_mismatch otherwise. */
+static void reply_replay(hub_req *req, const create_tx *t)
+{
+	if (strcmp(t->replay_hash, t->hash) != 0) {
+		A->reply_error(req, 422, "idempotency_mismatch",
+			       "this Idempotency-Key was used with a different "
+			       "request",
+			       NULL);
+		return;
+	}
+	A->reply_header(req, "Idempotent-Replayed", "true");
+	A->reply_json(req, t->replay_status, t->replay);
+}
+
+/* Resolves the optional "consultant" member (name or id) to an active
+ * consultant. Answers 422 and returns -1 when it names none. */
+static int resolve_consultant(hub_req *req, hub_db *db, const cJSON *v,
+			      booking_row *r)
+{
+	booking_consultant *c = NULL;
+	int n = 0, rc, found = -1;
+
+	r->consultant_id = 0;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+		return hubkit_invalid(A, req, "consultant",
+				      "must be a consultant's name or id");
+	rc = booking_db_ensure_consultants(db);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_consultants(db, 1, &c, &n);
+	if (rc != HUB_DB_OK) {
+		booking_reply_db_error(req, db, rc);
+		return -1;
+	}
+	for (int i = 0; i < n && found < 0; i++)
+		if ((cJSON_IsString(v) &&
+		     strcmp(c[i].name, v->valuestring) == 0) ||
+		    (cJSON_IsNumber(v) && v->valuedouble == (double)c[i].id))
+			found = i;
+	if (found >= 0) {
+		r->consultant_id = c[found].id;
+		snprintf(r->consultant, sizeof(r->consultant), "%s",
+			 c[found].name);
+	}
+	free(c);
+	if (found < 0)
+		return hubkit_invalid(A, req, "consultant",
+				      "names no active consultant");
+	return 0;
+}
+
+int booking_h_create(hub_req *req, void *ud)
+{
+	static const char *const fields[] = {
+	    "start",	"first_name", "last_name", "description",
+	    "category", "consultant", NULL};
+	const booking_config *cfg = &booking_m.cfg;
+	hub_db *db = A->db();
+	int64_t now = (int64_t)time(NULL);
+	cJSON *body = NULL;
+	const char *start, *first, *last, *desc, *cat, *color;
+	hub_user u;
+	create_tx t;
+	int rc;
+	(void)ud;
+
+	memset(&t, 0, sizeof(t));
+	if (booking_req_user(req, &u) != 0)
+		return 0;
+	if (hubkit_read_json(A, req, &body) != 0)
+		return 0;
+	t.idem_key = A->req_header(req, "Idempotency-Key");
+	if (t.idem_key && !idem_key_ok(t.idem_key)) {
+		hubkit_invalid(A, req, "Idempotency-Key",
+			       "must be 1 to 200 visible ASCII characters");
+		goto out;
+	}
+	if (hubkit_only_fields(A, req, body, fields) != 0)
+		goto out;
+	if (!db) {
+		booking_reply_db_error(req, db, HUB_DB_ERROR);
+		goto out;
+	}
+	t.req = req;
+	t.user = &u;
+	if (t.idem_key) {
+		/* a retry gets its first answer before anything is checked
+		 * again (the slot may be past or full by now) */
+		request_hash(req, t.hash);
+		rc = booking_db_idem_get(db, u.id, t.idem_key, t.replay_hash,
+					 &t.replay_status, &t.replay);
+		if (rc == HUB_DB_OK) {
+			reply_replay(req, &t);
+			goto out;
+		}
+		if (rc != HUB_DB_ENOTFOUND) {
+			booking_reply_db_error(req, db, rc);
+			goto out;
+		}
+	}
+	if (hubkit_str_field(A, req, body, "start", 1, 1, 64, &start) != 0 ||
+	    hubkit_str_field(A, req, body, "first_name", 1, 1, 100, &first) !=
+		0 ||
+	    hubkit_str_field(A, req, body, "last_name", 1, 1, 100, &last) !=
+		0 ||
+	    hubkit_str_field(A, req, body, "description", 0, 0, 500, &desc) !=
+		0 ||
+	    hubkit_str_field(A, req, body, "category", 0, 1, 31, &cat) != 0)
+		goto out;
+	if (strchr(first, '\n') || strchr(last, '\n')) {
+		hubkit_invalid(A, req,
+			       strchr(first, '\n') ? "first_name" : "last_name",
+			       "must be one line");
+		goto out;
+	}
+	if (!cat)
+		cat = "normal";
+	color = booking_category_color(&cfg->categories, cat);
+	if (!color) {
+		char why[300];
+		size_t o = (size_t)snprintf(why, sizeof(why), "must be one of");
+		for (int i = 0; i < cfg->categories.n && o < sizeof(why); i++)
+			o += (size_t)snprintf(why + o, sizeof(why) - o, "%s %s",
+					      i ? "," : "",
+					      cfg->categories.e[i].name);
+		hubkit_invalid(A, req, "category", why);
+		goto out;
+	}
+	if (booking_check_start(req, "start", start, now, &t.slot) != 0)
+		goto out;
+	if (resolve_consultant(
+		req, db, cJSON_GetObjectItemCaseSensitive(body, "consultant"),
+		&t.row) != 0)
+		goto out;
+
+	/* 409s: blocked, then capacity */
+	rc =
+	    booking_slot_lookup(db, &t.slot, t.row.consultant_id, now, &t.info);
+	if (rc != HUB_DB_OK) {
+		booking_reply_db_error(req, db, rc);
+		goto out;
+	}
+	if (t.info.blocked) {
+		booking_reply_blocked(req, t.info.reason);
+		goto out;
+	}
+	t.row.slot_start = t.slot.start;
+	t.row.slot_end = t.slot.start + (int64_t)cfg->slot_minutes * 60;
+	snprintf(t.row.first_name, sizeof(t.row.first_name), "%s", first);
+	snprintf(t.row.last_name, sizeof(t.row.last_name), "%s", last);
+	snprintf(t.row.description, sizeof(t.row.description), "%s",
+		 desc ? desc : "");
+	snprintf(t.row.category, sizeof(t.row.category), "%s", cat);
+	snprintf(t.row.color_id, sizeof(t.row.color_id), "%s", color);
+	snprintf(t.row.booked_by, sizeof(t.row.booked_by), "%s", u.username);
+	snprintf(t.row.status, sizeof(t.row.status), "booked");
+	snprintf(t.row.outcome, sizeof(t.row.outcome), "pending");
+	snprintf(t.row.outcome_source, sizeof(t.row.outcome_source), "none");
+	t.row.created_at = t.row.updated_at = now;
+	if (t.row.consultant_id > 0 && t.info.cons_capacity <= 0) {
+		booking_reply_full(
+		    req, db, &t.slot, t.row.consultant_id, now,
+		    "the consultant is not available for this slot");
+		goto out;
+	}
+
+	rc = A->db_transaction(db, create_fn, &t);
+	if (rc == HUB_DB_ECONSTRAINT && t.idem_key) {
+		/* a concurrent request with the same key won */
+		free(t.replay);
+		t.replay = NULL;
+		if (booking_db_idem_get(db, u.id, t.idem_key, t.replay_hash,
+					&t.replay_status,
+					&t.replay) == HUB_DB_OK)
+			rc = BOOKING_TX_REPLAY;
+	}
+	switch (rc) {
+	case HUB_DB_OK: {
+		char loc[64];
+		booking_changed();
+		A->metric_add("hub_bookings_total", "action=\"create\"", 1);
+		A->cal_sync_soon();
+		snprintf(loc, sizeof(loc), "/api/v1/bookings/%lld",
+			 (long long)t.row.id);
+		A->reply_header(req, "Location", loc);
+		A->reply_json(req, 201, t.response);
+		break;
+	}
+	case BOOKING_TX_REPLAY:
+		reply_replay(req, &t);
+		break;
+	case BOOKING_TX_BLOCKED:
+		booking_reply_blocked(req, t.reason);
+		break;
+	case BOOKING_TX_FULL:
+		A->metric_add("hub_bookings_rejected_total",
+			      "reason=\"slot_full\"", 1);
+		booking_reply_full(req, db, &t.slot, t.row.consultant_id, now,
+				   t.row.consultant_id > 0
+				       ? "the consultant has no free place in "
+					 "this slot"
+				       : "the slot has no free place");
+		break;
+	default:
+		booking_reply_db_error(req, db, rc);
+	}
+out:
+	free(t.response);
+	free(t.replay);
+	cJSON_Delete(body);
+	return 0;
+}

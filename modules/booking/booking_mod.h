@@ -1,0 +1,271 @@
+/*
+ * booking_mod.h - the host-facing half of the booking module: its state,
+ * storage (booking_db.c), the HTTP handlers (booking_http_*.c), the import
+ * hook and the outcome sync job. Everything here reaches the host only
+ * through the hub_api table kept in booking_m.api.
+ */
+#ifndef BOOKING_MOD_H
+#define BOOKING_MOD_H
+
+#include "booking.h"
+#include "hub_kit.h"
+
+#include <pthread.h>
+
+/* The module's state. `api`, `ctx` and `cfg` are set in init and
+ * read-only afterwards; the rest is guarded as noted. */
+typedef struct booking_mod {
+	const hub_api *api;
+	hub_ctx *ctx;
+	booking_config cfg;
+	pthread_mutex_t sync_lock; /* serialises the consultants sync */
+	int synced; /* consultants of the config are in the DB (sync_lock) */
+	pthread_mutex_t lock; /* guards the outcome sync status below */
+	int64_t sync_at;      /* last outcome sync run (UTC), 0 = never */
+	int sync_ok;	      /* its result */
+	char sync_msg[160];   /* and a short description */
+	unsigned long gen;    /* bumped on every change (atomic builtins) */
+	unsigned long long instance; /* this process, for cache keys */
+} booking_mod;
+
+extern booking_mod booking_m;
+
+/* Positive results of transaction callbacks: not storage errors, but
+ * domain answers that roll the transaction back. */
+enum booking_tx_rc {
+	BOOKING_TX_FULL = 1001,	   /* no free place */
+	BOOKING_TX_BLOCKED = 1002, /* blocked day or slot */
+	BOOKING_TX_REPLAY = 1003,  /* the Idempotency-Key was used already */
+	BOOKING_TX_CONFLICT =
+	    1004, /* state changed underneath (e.g. cancelled) */
+	BOOKING_TX_NOTFOUND = 1005
+};
+
+/* ============================================================ storage */
+
+/* Registers the module's migrations. Returns 0 or -1. */
+int booking_db_register(const hub_api *api, hub_ctx *ctx);
+
+/* A consultant record. */
+typedef struct booking_consultant {
+	int64_t id;
+	char name[BOOKING_NAME_MAX];
+	char email[256];
+	char calendar_id[BOOKING_CALID_MAX];
+	int active;
+	int capacity; /* 0 = default */
+	char source[16];
+} booking_consultant;
+
+/* Makes sure the consultants of the configuration exist (once per
+ * process; cheap afterwards). Returns HUB_DB_OK or an error. */
+int booking_db_ensure_consultants(hub_db *db);
+
+/* Reads consultants (only active ones when active_only), by name. *out is
+ * owned: free(). Returns HUB_DB_OK or an error. */
+int booking_db_consultants(hub_db *db, int active_only,
+			   booking_consultant **out, int *n);
+
+/* Active bookings per slot and consultant with slot_start in [from, to),
+ * sorted by slot_start. *out owned: free(). */
+int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
+		      int *n);
+
+/* Custom blocks with dates in [from, to]. *out owned: booking_blocks_free
+ * (reasons are copied). */
+int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
+		      booking_block **out, int *n);
+void booking_blocks_free(booking_block *b, int n);
+
+/* The reason when the day or the slot (minute; -1 = day only) is blocked
+ * by a custom block: returns 1 and copies the reason, 0 when not blocked,
+ * or a negative HUB_DB_* error. */
+int booking_db_blocked(hub_db *db, hub_date d, int minute, char *reason,
+		       size_t reasonlen);
+
+/* SELECT list and FROM clause that booking_db_read understands. */
+#define BOOKING_DB_COLS                                                        \
+	"b.id, b.slot_start, b.slot_end, b.first_name, b.last_name, "          \
+	"b.description, b.category, b.color_id, "                              \
+	"COALESCE(b.consultant_id, 0), COALESCE(c.name, ''), b.booked_by, "    \
+	"b.created_at, b.status, b.outcome, b.outcome_source, "                \
+	"COALESCE(b.outcome_at, 0), COALESCE(b.cancel_reason, ''), "           \
+	"b.updated_at, COALESCE(b.legacy_id, '') "                             \
+	"FROM booking_bookings b LEFT JOIN booking_consultants c ON c.id = "   \
+	"b.consultant_id "
+
+/* Fills *r from the current row of a statement selecting BOOKING_DB_COLS
+ * starting at column 0. */
+void booking_db_read(hub_stmt *st, booking_row *r);
+
+/* Reads booking `id`. Returns HUB_DB_OK, HUB_DB_ENOTFOUND or an error. */
+int booking_db_get(hub_db *db, int64_t id, booking_row *r);
+
+/* Serialises writers of one slot: makes sure its lock row exists and
+ * updates it, which holds the row lock to the end of the transaction on
+ * PostgreSQL (SQLite's BEGIN IMMEDIATE serialises writers anyway). */
+int booking_db_lock_slot(hub_db *db, int64_t slot_start);
+
+/* Active bookings in the slot: all, and those of consultant cid (when
+ * cid > 0; pass exclude_id to leave one booking out). */
+int booking_db_slot_count(hub_db *db, int64_t slot_start, int64_t cid,
+			  int64_t exclude_id, int *total, int *for_cons);
+
+/* Inserts r (id, created_at, updated_at set by the caller except id) and
+ * sets r->id. */
+int booking_db_insert(hub_db *db, booking_row *r);
+
+/* Writes the mutable fields of r (slot, consultant, status, outcome,
+ * cancel data, updated_at) back; `actor` is recorded as who cancelled when
+ * the booking becomes cancelled. */
+int booking_db_update(hub_db *db, const booking_row *r, const char *actor);
+
+/* Appends a history entry. `detail` is a JSON object text. */
+int booking_db_history_add(hub_db *db, int64_t booking_id, int64_t at,
+			   const char *actor, const char *action,
+			   const char *detail);
+
+/* Appends the history of a booking as a JSON array. */
+int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b);
+
+/* Queues the calendar event of r (upsert) in the caller's transaction. */
+int booking_db_outbox(hub_db *db, const booking_row *r);
+
+/* Idempotency records, keyed by user id and key. get: HUB_DB_OK and the
+ * stored hash/status/response (response owned: free()), HUB_DB_ENOTFOUND,
+ * or an error. */
+int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,
+			char hash[65], int *status, char **response);
+int booking_db_idem_put(hub_db *db, int64_t user_id, const char *key,
+			const char *hash, int status, const char *response);
+/* Deletes records older than `before`. Returns the count or < 0. */
+int booking_db_idem_purge(hub_db *db, int64_t before);
+
+/* ======================================================== request glue */
+
+/* Everything GET /slots needs for [from, to], gathered from storage and
+ * the calendar mirror. */
+typedef struct booking_inputs {
+	booking_view_in in;
+	booking_consultant *cons; /* owned */
+	booking_cons_rt *rt;	  /* owned */
+	hub_cal_event **events;	  /* per consultant, owned (cal_free) */
+	booking_count *counts;	  /* owned */
+	booking_block *blocks;	  /* owned */
+	int ncons, ncounts, nblocks;
+	int calendar_error; /* a mirror read failed: availability unknown */
+} booking_inputs;
+
+/* Gathers the inputs for [from, to] at `now`. Returns HUB_DB_OK or an
+ * error (storage); *x is then empty. */
+int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
+			booking_inputs *x);
+void booking_inputs_free(booking_inputs *x);
+
+/* The index of consultant `id` in x (for booking_view_alternatives), or
+ * -1. */
+int booking_inputs_cons_index(const booking_inputs *x, int64_t id);
+
+/* Marks a change (new generation for the slot cache). */
+void booking_changed(void);
+
+/* Answers 503 for a storage error. Returns 0. */
+int booking_reply_db_error(hub_req *req, hub_db *db, int rc);
+
+/* Sends a booking_buf as a JSON answer (or 500 on out of memory) and frees
+ * it. Returns 0. */
+int booking_reply_buf(hub_req *req, int status, booking_buf *b);
+
+/* Who is asking: fills *u; 0 when signed in (always true behind the
+ * router's checks), else answers 401 and returns -1. */
+int booking_req_user(hub_req *req, hub_user *u);
+
+/* Parses a date query parameter; absent -> *present = 0. Answers 422
+ * naming the parameter and returns -1 on a bad value. */
+int booking_query_date(hub_req *req, const char *name, hub_date *d,
+		       int *present);
+
+/* ================================================== write-side checks */
+
+/* A validated slot start. */
+typedef struct booking_slot_ref {
+	int64_t start;
+	hub_date date;
+	int minute;
+} booking_slot_ref;
+
+/* What the listing says about one slot. */
+typedef struct booking_slot_info {
+	int capacity;	   /* all available consultants */
+	int cons_capacity; /* the chosen consultant's places (0 = absent) */
+	int cons_index;	   /* index of the chosen consultant, or -1 */
+	int blocked;
+	char reason[256];
+} booking_slot_info;
+
+/* 1 when user u may see and change booking r: admins all, anyone the
+ * bookings they booked, consultants those assigned to them. */
+int booking_may_touch(const hub_user *u, const booking_row *r);
+
+/* Loads booking {id} of the path into *r and checks the caller may touch
+ * it. Answers 404/403/503 and returns -1 otherwise. */
+int booking_load_target(hub_req *req, hub_db *db, const hub_user *u,
+			booking_row *r);
+
+/* Checks `text` (field `field`) names a bookable slot start: RFC 3339, on
+ * the grid, not started, outside the minimum notice, within the horizon.
+ * Fills *s. Answers 422 and returns -1 otherwise. */
+int booking_check_start(hub_req *req, const char *field, const char *text,
+			int64_t now, booking_slot_ref *s);
+
+/* Fills *si for slot s and consultant cid (0 = any) from the listing.
+ * Returns HUB_DB_OK or an error. */
+int booking_slot_lookup(hub_db *db, const booking_slot_ref *s, int64_t cid,
+			int64_t now, booking_slot_info *si);
+
+/* Answers 409 slot_full with up to 5 alternatives (for consultant cid
+ * when > 0), nearest first. */
+void booking_reply_full(hub_req *req, hub_db *db, const booking_slot_ref *s,
+			int64_t cid, int64_t now, const char *message);
+
+/* Answers 409 blocked naming the reason. */
+void booking_reply_blocked(hub_req *req, const char *reason);
+
+/* ========================================================== handlers */
+
+int booking_http_register(const hub_api *api, hub_ctx *ctx);
+
+int booking_h_consultants(hub_req *req, void *ud);
+int booking_h_slots(hub_req *req, void *ud);
+int booking_h_customers(hub_req *req, void *ud);
+int booking_h_create(hub_req *req, void *ud);
+int booking_h_list(hub_req *req, void *ud);
+int booking_h_get(hub_req *req, void *ud);
+int booking_h_cancel(hub_req *req, void *ud);
+int booking_h_reschedule(hub_req *req, void *ud);
+int booking_h_outcome(hub_req *req, void *ud);
+int booking_h_export_csv(hub_req *req, void *ud);
+int booking_h_blocks_list(hub_req *req, void *ud);
+int booking_h_blocks_add(hub_req *req, void *ud);
+int booking_h_blocks_delete(hub_req *req, void *ud);
+int booking_h_consultant_add(hub_req *req, void *ud);
+int booking_h_consultant_patch(hub_req *req, void *ud);
+
+/* ======================================================= import, sync */
+
+/* The import hook of `hubctl import-json DIR`. */
+int booking_import(void *ud, hub_db *db, const char *dir, char *err,
+		   size_t errlen);
+
+/* Reads outcome colours of past events from the central calendar mirror.
+ * The job function of "outcome_sync". */
+int booking_outcome_sync(void *ud, char *err, size_t errlen);
+
+/* Applies one mirrored central-calendar event to the bookings (pure part
+ * of the sync, exposed for tests): finds the booking by hub_key or, for
+ * imported bookings, by start and customer; updates its outcome unless it
+ * was set in the app. Returns 1 when a booking changed, 0 when not, or a
+ * negative HUB_DB_* error. */
+int booking_sync_event(hub_db *db, const hub_cal_event *ev, int64_t now);
+
+#endif
