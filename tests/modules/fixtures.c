@@ -78,6 +78,7 @@ static int init(hub_ctx *ctx, const hub_api *a)
 	api = a;
 	api->route(ctx, &r);
 	api->health_check(ctx, "init_fails", chk, NULL, 100);
+	api->log(ctx, HUB_LOG_ERROR, "setting 'x': not what we wanted");
 	return -5;
 }
 HUB_MODULE_DEFINE("init_fails", "1.0", "", init, NULL);

@@ -83,7 +83,7 @@ static void test_refusals(void)
 		 "[module.init_fails]\npath = %s/init_fails.so\n",
 		 FIXTURE_DIR);
 	expect_refusal("init", sec, "module init_fails: init failed",
-		       "returned -5");
+		       "returned -5): setting 'x': not what we wanted");
 	expect_refusal("missing", "[module.ghost]\npath = /nonexistent/ghost.so\n",
 		       "hub.conf:10: module ghost: cannot read "
 		       "/nonexistent/ghost.so",

@@ -108,6 +108,7 @@ struct hub_ctx {
 	int in_init;      /* registration allowed */
 	int initialised;  /* init returned 0 */
 	char error[512];  /* first registration error ("" = none) */
+	char last_error[256]; /* last error the module logged during init */
 	hub_reg_setting *settings;
 	size_t nsettings;
 	hub_migration_def *migrations;

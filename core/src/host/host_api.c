@@ -36,6 +36,13 @@ static void api_log(hub_ctx *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	if (ctx && ctx->in_init && level >= HUB_LOG_ERROR) {
+		/* the loader quotes it if init then fails */
+		va_list cp;
+		va_copy(cp, ap);
+		vsnprintf(ctx->last_error, sizeof(ctx->last_error), fmt, cp);
+		va_end(cp);
+	}
 	hub_logv(level, ctx ? ctx->name : "core", fmt, ap);
 	va_end(ap);
 }

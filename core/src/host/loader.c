@@ -241,7 +241,8 @@ static int load_one(const char *name, int run_migrations, char *err,
 		goto fail;
 	}
 	if (irc != 0) {
-		snprintf(why, sizeof(why), "init failed (returned %d)", irc);
+		snprintf(why, sizeof(why), "init failed (returned %d)%s%s", irc,
+			 ctx->last_error[0] ? ": " : "", ctx->last_error);
 		goto fail;
 	}
 	if (check_settings(ctx, why, sizeof(why)) != 0) {

@@ -238,6 +238,10 @@ int id_session_end(hub_db *db, const char *token_hash);
  * Returns HUB_AUTH_*. */
 int id_auth_lookup(const char *cookie_header, const char *authz_header,
 		   id_auth *a);
+/* Same; want_csrf = 0 skips computing the CSRF token (a.csrf stays ""),
+ * which only state-changing requests need. */
+int id_auth_lookup_opts(const char *cookie_header, const char *authz_header,
+			int want_csrf, id_auth *a);
 /* CSRF token of a session token. */
 void id_csrf_of(const char *token, char out[65]);
 /* Extracts the hub_session cookie value into out (65 bytes). Returns 1

@@ -268,7 +268,8 @@ static int lookup_token(hub_db *db, const char *tok, id_auth *a)
 
 /* ====================================================== authentication */
 
-static int lookup_session(hub_db *db, const char *token, id_auth *a)
+static int lookup_session(hub_db *db, const char *token, int want_csrf,
+			  id_auth *a)
 {
 	char hash[65];
 	hub_stmt *st = NULL;
@@ -326,12 +327,19 @@ static int lookup_session(hub_db *db, const char *token, id_auth *a)
 	a->user.role = a->row.role;
 	a->user.consultant_id = a->row.consultant_id;
 	snprintf(a->token_hash, sizeof(a->token_hash), "%s", hash);
-	id_csrf_of(token, a->csrf);
+	if (want_csrf) /* an HMAC: only writes need it */
+		id_csrf_of(token, a->csrf);
 	return HUB_AUTH_OK;
 }
 
 int id_auth_lookup(const char *cookie_header, const char *authz_header,
 		   id_auth *a)
+{
+	return id_auth_lookup_opts(cookie_header, authz_header, 1, a);
+}
+
+int id_auth_lookup_opts(const char *cookie_header, const char *authz_header,
+			int want_csrf, id_auth *a)
 {
 	char token[65];
 	hub_db *db;
@@ -355,7 +363,7 @@ int id_auth_lookup(const char *cookie_header, const char *authz_header,
 	db = hub_store_db();
 	if (!db || !g_idk.ready)
 		return HUB_AUTH_INVALID;
-	return lookup_session(db, token, a);
+	return lookup_session(db, token, want_csrf, a);
 }
 
 /* Authenticates a request for the router: a session (cookie) or an API
@@ -377,12 +385,14 @@ int hub_id_authenticate_as(const char *cookie_header, const char *authz_header,
 			   char csrf_out[65])
 {
 	id_auth a;
-	int rc = id_auth_lookup(cookie_header, authz_header, &a);
+	int rc = id_auth_lookup_opts(cookie_header, authz_header,
+				     csrf_out != NULL, &a);
 	if (rc == HUB_AUTH_OK && a.restricted && !allow_restricted)
 		rc = HUB_AUTH_INVALID;
 	if (rc == HUB_AUTH_OK) {
 		*user = a.user;
-		memcpy(csrf_out, a.csrf, sizeof(a.csrf));
+		if (csrf_out)
+			memcpy(csrf_out, a.csrf, sizeof(a.csrf));
 	} else if (csrf_out) {
 		csrf_out[0] = 0;
 	}

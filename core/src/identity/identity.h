@@ -66,7 +66,9 @@ int hub_id_authenticate(const char *cookie_header, const char *authz_header,
 
 /* Same, and with allow_restricted also accepts the session of a user who
  * must still change the password or set up 2FA (for routes flagged
- * HUB_ROUTE_RESTRICTED_OK: the /api/v1/auth self-service routes). */
+ * HUB_ROUTE_RESTRICTED_OK: the /api/v1/auth self-service routes).
+ * csrf_out may be NULL when the request cannot change state (the CSRF
+ * token, an HMAC, is then not computed). */
 int hub_id_authenticate_as(const char *cookie_header, const char *authz_header,
 			   int allow_restricted, hub_user *user,
 			   char csrf_out[65]);
