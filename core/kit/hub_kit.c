@@ -114,15 +114,14 @@ int hubkit_str_field(const hub_api *api, hub_req *req, const cJSON *obj,
 	return 0;
 }
 
-int hubkit_reply_cjson(const hub_api *api, hub_req *req, int status,
-		       cJSON *obj)
+int hubkit_reply_cjson(const hub_api *api, hub_req *req, int status, cJSON *obj)
 {
 	char *text = cJSON_PrintUnformatted(obj);
 	int rc;
 	cJSON_Delete(obj);
 	if (!text)
-		return api->reply_error(req, 500, "internal",
-					"out of memory", NULL);
+		return api->reply_error(req, 500, "internal", "out of memory",
+					NULL);
 	rc = api->reply_json(req, status, text);
 	cJSON_free(text);
 	return rc;
@@ -182,12 +181,12 @@ size_t hubkit_utf8_count(const char *s)
 static const char *fold_latin1(unsigned cp)
 {
 	static const char *const map[64] = {
-	    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
-	    "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "x",
-	    "o", "u", "u", "u", "u", "y", "th", "ss", "a", "a", "a", "a",
-	    "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-	    "d", "n", "o", "o", "o", "o", "o", "/", "o", "u", "u", "u",
-	    "u", "y", "th", "y"};
+	    "a", "a", "a", "a", "a", "a",  "ae", "c",  "e",  "e",  "e",
+	    "e", "i", "i", "i", "i", "d",  "n",	 "o",  "o",  "o",  "o",
+	    "o", "x", "o", "u", "u", "u",  "u",	 "y",  "th", "ss", "a",
+	    "a", "a", "a", "a", "a", "ae", "c",	 "e",  "e",  "e",  "e",
+	    "i", "i", "i", "i", "d", "n",  "o",	 "o",  "o",  "o",  "o",
+	    "/", "o", "u", "u", "u", "u",  "y",	 "th", "y"};
 	if (cp >= 0xC0 && cp <= 0xFF)
 		return map[cp - 0xC0];
 	return NULL;
@@ -238,8 +237,7 @@ char *hubkit_fold(const char *s)
 	return out;
 }
 
-int hubkit_parse_int(const char *s, long long lo, long long hi,
-		     long long *out)
+int hubkit_parse_int(const char *s, long long lo, long long hi, long long *out)
 {
 	char *end = NULL;
 	long long v;

@@ -51,7 +51,6 @@ size_t hubkit_utf8_count(const char *s);
 char *hubkit_fold(const char *s);
 
 /* Parses a decimal integer in [lo, hi]. Returns 0 or -1. */
-int hubkit_parse_int(const char *s, long long lo, long long hi,
-		     long long *out);
+int hubkit_parse_int(const char *s, long long lo, long long hi, long long *out);
 
 #endif

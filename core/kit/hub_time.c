@@ -166,8 +166,8 @@ const char *hub_time_zone(void)
 	return g_zone;
 }
 
-int hub_time_to_local(int64_t utc, hub_date *date, int *hh, int *mm,
-		      int *ss, int *offset_s)
+int hub_time_to_local(int64_t utc, hub_date *date, int *hh, int *mm, int *ss,
+		      int *offset_s)
 {
 	time_t t = (time_t)utc;
 	struct tm tm;

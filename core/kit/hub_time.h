@@ -42,8 +42,8 @@ int hub_time_from_local(hub_date date, int hh, int mm, int64_t *utc);
 
 /* Splits `utc` into local date, hour, minute, second and UTC offset in
  * seconds. Returns 0 or -1. */
-int hub_time_to_local(int64_t utc, hub_date *date, int *hh, int *mm,
-		      int *ss, int *offset_s);
+int hub_time_to_local(int64_t utc, hub_date *date, int *hh, int *mm, int *ss,
+		      int *offset_s);
 
 /* Strict "YYYY-MM-DD". Returns 0 or -1 (also for invalid dates). */
 int hub_date_parse(const char *s, hub_date *out);

@@ -21,14 +21,13 @@ static int admin_init(hub_ctx *ctx, const hub_api *a)
 	static const char *const paths[] = {"/api/v1/admin/logs"};
 	api = a;
 	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		hub_route r = {"GET",  paths[i],        h_not_yet,
-			       NULL,   HUB_ROLE_ADMIN,  HUB_SCOPE_ADMIN,
-			       "admin", 0};
+		hub_route r = {"GET",	       paths[i],	h_not_yet, NULL,
+			       HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin",   0};
 		if (api->route(ctx, &r) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-HUB_MODULE_DEFINE("admin", "0.1.0", "admin console (placeholder)",
-		  admin_init, NULL);
+HUB_MODULE_DEFINE("admin", "0.1.0", "admin console (placeholder)", admin_init,
+		  NULL);

@@ -20,9 +20,14 @@ static int analytics_init(hub_ctx *ctx, const hub_api *a)
 	    "/api/v1/analytics/bookers", "/api/v1/analytics/heatmap"};
 	api = a;
 	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		hub_route r = {"GET", paths[i], h_not_yet, NULL,
+		hub_route r = {"GET",
+			       paths[i],
+			       h_not_yet,
+			       NULL,
 			       HUB_ROLE_ADMIN | HUB_ROLE_CONSULTANT,
-			       HUB_SCOPE_READ | HUB_SCOPE_ADMIN, "api", 0};
+			       HUB_SCOPE_READ | HUB_SCOPE_ADMIN,
+			       "api",
+			       0};
 		if (api->route(ctx, &r) != 0)
 			return -1;
 	}

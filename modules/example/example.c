@@ -131,8 +131,9 @@ static void check_notes(void *ud, hub_health_result *out)
 	(void)ud;
 	out->status = HUB_HEALTH_FAIL;
 	snprintf(out->detail, sizeof(out->detail), "notes table unreadable");
-	if (db && api->db_prepare(db, "SELECT COUNT(*) FROM example_notes",
-				  &st) == HUB_DB_OK &&
+	if (db &&
+	    api->db_prepare(db, "SELECT COUNT(*) FROM example_notes", &st) ==
+		HUB_DB_OK &&
 	    api->stmt_step(st) == HUB_DB_ROW) {
 		out->status = HUB_HEALTH_OK;
 		snprintf(out->detail, sizeof(out->detail), "%lld notes",
@@ -154,9 +155,8 @@ static int prune(void *ud, char *err, size_t errlen)
 				  &st)
 		: HUB_DB_ERROR;
 	if (rc == HUB_DB_OK)
-		rc = api->stmt_bind_int(st, 1,
-					api->setting_int(self, "max_notes",
-							 1000));
+		rc = api->stmt_bind_int(
+		    st, 1, api->setting_int(self, "max_notes", 1000));
 	if (rc == HUB_DB_OK)
 		rc = api->stmt_step(st);
 	api->stmt_finalize(st);
@@ -180,8 +180,8 @@ static int example_init(hub_ctx *ctx, const hub_api *a)
 	     "an example secret: never logged"},
 	};
 	static const hub_route routes[] = {
-	    {"GET", "/api/v1/example/hello/{name}", h_hello, NULL, 0, 0,
-	     "api", HUB_ROUTE_PUBLIC},
+	    {"GET", "/api/v1/example/hello/{name}", h_hello, NULL, 0, 0, "api",
+	     HUB_ROUTE_PUBLIC},
 	    {"POST", "/api/v1/example/notes", h_add_note, NULL, HUB_ROLE_ANY,
 	     HUB_SCOPE_BOOK | HUB_SCOPE_ADMIN, "api", 0},
 	    {"GET", "/api/v1/example/notes/{id}", h_get_note, NULL,
@@ -213,8 +213,7 @@ static int example_init(hub_ctx *ctx, const hub_api *a)
 				    "CREATE INDEX example_notes_author ON "
 				    "example_notes(author)",
 				    NULL);
-	for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(*routes);
-	     i++)
+	for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(*routes); i++)
 		rc = api->route(ctx, &routes[i]);
 	if (rc == 0)
 		rc = api->static_dir(ctx, "/example", "web");

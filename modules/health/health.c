@@ -65,13 +65,11 @@ static int h_metrics(hub_req *req, void *ud)
 static int health_init(hub_ctx *ctx, const hub_api *a)
 {
 	static const hub_route routes[] = {
-	    {"GET", "/health/live", h_live, NULL, 0, 0, NULL,
-	     HUB_ROUTE_PUBLIC},
+	    {"GET", "/health/live", h_live, NULL, 0, 0, NULL, HUB_ROUTE_PUBLIC},
 	    {"GET", "/health/ready", h_ready, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/health", h_health, NULL, 0, 0, NULL, HUB_ROUTE_PUBLIC},
-	    {"GET", "/metrics", h_metrics, NULL, 0, 0, NULL,
-	     HUB_ROUTE_PUBLIC},
+	    {"GET", "/metrics", h_metrics, NULL, 0, 0, NULL, HUB_ROUTE_PUBLIC},
 	};
 	static const hub_setting metrics_public = {
 	    "metrics_public", HUB_SETTING_BOOL, "true", 0,

@@ -44,10 +44,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(port, sizeof(port), "127.0.0.1:%s", argv[1]);
-	const char *opts[] = {"listening_ports", port, "num_threads", threads,
-			      "enable_keep_alive", "yes",
-			      "keep_alive_timeout_ms", "60000", "tcp_nodelay",
-			      "1", NULL};
+	const char *opts[] = {"listening_ports",
+			      port,
+			      "num_threads",
+			      threads,
+			      "enable_keep_alive",
+			      "yes",
+			      "keep_alive_timeout_ms",
+			      "60000",
+			      "tcp_nodelay",
+			      "1",
+			      NULL};
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	signal(SIGTERM, on_signal);

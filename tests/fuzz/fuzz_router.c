@@ -20,8 +20,11 @@ static void setup(void)
 	static int done;
 	static hub_ctx owner;
 	static const char *const patterns[] = {
-	    "/", "/api/v1/bookings", "/api/v1/bookings/{id}",
-	    "/api/v1/bookings/{id}/cancel", "/files/{*rest}",
+	    "/",
+	    "/api/v1/bookings",
+	    "/api/v1/bookings/{id}",
+	    "/api/v1/bookings/{id}/cancel",
+	    "/files/{*rest}",
 	    "/api/v1/admin/users/{name}/totp-reset"};
 	if (done)
 		return;
@@ -56,7 +59,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		    !m.route)
 			abort();
 		for (size_t i = 0; i < m.nparams; i++)
-			if (strlen(m.params[i].value) >= sizeof(m.params[i].value))
+			if (strlen(m.params[i].value) >=
+			    sizeof(m.params[i].value))
 				abort();
 		break;
 	case 1:

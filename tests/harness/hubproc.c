@@ -111,8 +111,8 @@ int hubproc_start(hubproc *h, const char *conf_text, const char *const *env)
 		if (h->pid < 0)
 			return -1;
 		if (h->pid == 0) {
-			int fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND,
-				      0600);
+			int fd =
+			    open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 			dup2(fd, 1);
 			dup2(fd, 2);
 			for (size_t i = 0; env && env[i]; i++)
@@ -286,8 +286,7 @@ int http_do(const char *method, const char *url, const char *const *headers,
 	return rc == CURLE_OK ? 0 : -1;
 }
 
-int http_header(const http_res *res, const char *name, char *out,
-		size_t outlen)
+int http_header(const http_res *res, const char *name, char *out, size_t outlen)
 {
 	size_t nl = strlen(name);
 	for (const char *p = res->headers; p && *p;) {

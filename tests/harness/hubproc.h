@@ -15,10 +15,10 @@
 typedef struct hubproc {
 	pid_t pid;
 	int port;
-	char dir[256];      /* temporary directory (data/, hub.conf, log) */
-	char conf[300];     /* path of the configuration file */
-	char log[300];      /* hubd's stderr and stdout */
-	char base[64];      /* "http://127.0.0.1:PORT" */
+	char dir[256];	/* temporary directory (data/, hub.conf, log) */
+	char conf[300]; /* path of the configuration file */
+	char log[300];	/* hubd's stderr and stdout */
+	char base[64];	/* "http://127.0.0.1:PORT" */
 } hubproc;
 
 /* Starts hubd with `conf_text` (a "%PORT%" and "%DATA%" and "%MODULES%"

@@ -301,8 +301,8 @@ static void test_trusted_proxy_and_hup(void)
 	http_free(&r);
 	/* a huge client-made prefix cannot push out what the proxy added */
 	static char longhdr[3000];
-	size_t o = (size_t)snprintf(longhdr, sizeof(longhdr),
-				    "X-Forwarded-For: ");
+	size_t o =
+	    (size_t)snprintf(longhdr, sizeof(longhdr), "X-Forwarded-For: ");
 	while (o < 2000)
 		o += (size_t)snprintf(longhdr + o, sizeof(longhdr) - o,
 				      "10.9.8.%zu, ", o % 250);
@@ -395,18 +395,20 @@ int main(void)
 		return 1;
 	setenv("FIXTURE_WEB", web, 1);
 
-	snprintf(conf, sizeof(conf),
-		 "[server]\nlisten = 127.0.0.1:%%PORT%%\ndata_dir = %%DATA%%\n"
-		 "module_dir = %%MODULES%%\nthreads = 8\nmax_body_bytes = 4096\n"
-		 "\n[module.health]\npath = health.so\n\n"
-		 "[module.misbehaves]\npath = %s/misbehaves.so\n",
-		 FIXTURE_DIR);
+	snprintf(
+	    conf, sizeof(conf),
+	    "[server]\nlisten = 127.0.0.1:%%PORT%%\ndata_dir = %%DATA%%\n"
+	    "module_dir = %%MODULES%%\nthreads = 8\nmax_body_bytes = 4096\n"
+	    "\n[module.health]\npath = health.so\n\n"
+	    "[module.misbehaves]\npath = %s/misbehaves.so\n",
+	    FIXTURE_DIR);
 	/* Under AddressSanitizer, let the server's own crash guard handle
 	 * the fixture's deliberate segmentation fault. */
 	static char asan[512];
 	const char *prev = getenv("ASAN_OPTIONS");
-	snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s%sallow_user_segv_handler=1",
-		 prev ? prev : "", prev && *prev ? ":" : "");
+	snprintf(asan, sizeof(asan),
+		 "ASAN_OPTIONS=%s%sallow_user_segv_handler=1", prev ? prev : "",
+		 prev && *prev ? ":" : "");
 	const char *env[] = {asan, NULL};
 	if (hubproc_start(&h, conf, env) != 0) {
 		CHECK(0);

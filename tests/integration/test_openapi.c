@@ -64,7 +64,8 @@ int main(void)
 	/* every registered route is documented */
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
 		char method[16], pattern[256], owner[64], lower[16];
-		if (sscanf(line, "%15s %255s %63s", method, pattern, owner) != 3 ||
+		if (sscanf(line, "%15s %255s %63s", method, pattern, owner) !=
+			3 ||
 		    pattern[0] != '/')
 			continue;
 		routes++;
@@ -91,7 +92,8 @@ int main(void)
 		cJSON_ArrayForEach(o, p)
 		{
 			if (!cJSON_GetObjectItem(o, "x-seen")) {
-				fprintf(stderr, "documented but not served: %s %s\n",
+				fprintf(stderr,
+					"documented but not served: %s %s\n",
 					o->string, p->string);
 				CHECK(0);
 			}

@@ -73,8 +73,8 @@ static void chk(void *ud, hub_health_result *out)
 }
 static int init(hub_ctx *ctx, const hub_api *a)
 {
-	hub_route r = {"GET", "/fixture/ok", h_ok, NULL, 0, 0, NULL,
-		       HUB_ROUTE_PUBLIC};
+	hub_route r = {"GET", "/fixture/ok",   h_ok, NULL, 0, 0,
+		       NULL,  HUB_ROUTE_PUBLIC};
 	api = a;
 	api->route(ctx, &r);
 	api->health_check(ctx, "init_fails", chk, NULL, 100);
@@ -121,8 +121,7 @@ static int h_whoami(hub_req *req, void *ud)
 {
 	char buf[256];
 	(void)ud;
-	snprintf(buf, sizeof(buf), "{\"client\":\"%s\"}",
-		 api->req_client(req));
+	snprintf(buf, sizeof(buf), "{\"client\":\"%s\"}", api->req_client(req));
 	return api->reply_json(req, 200, buf);
 }
 /* Inserts value v into fixture_rows on this thread's connection. */
@@ -212,8 +211,7 @@ static int init(hub_ctx *ctx, const hub_api *a)
 	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/write", h_write, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
-	    {"GET", "/fixture/private", h_ok, NULL, HUB_ROLE_ADMIN, 0, NULL,
-	     0},
+	    {"GET", "/fixture/private", h_ok, NULL, HUB_ROLE_ADMIN, 0, NULL, 0},
 	};
 	api = a;
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)

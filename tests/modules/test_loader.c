@@ -59,32 +59,31 @@ static void test_refusals(void)
 	char sec[1024];
 	snprintf(sec, sizeof(sec), "[module.bad_abi]\npath = %s/bad_abi.so\n",
 		 FIXTURE_DIR);
-	expect_refusal("abi", sec, "hub.conf:10: module bad_abi: ABI version 99",
+	expect_refusal("abi", sec,
+		       "hub.conf:10: module bad_abi: ABI version 99",
 		       "this host speaks version 1");
 	snprintf(sec, sizeof(sec), "[module.small]\npath = %s/small.so\n",
 		 FIXTURE_DIR);
-	expect_refusal("small", sec, "module small: descriptor size 8",
-		       NULL);
+	expect_refusal("small", sec, "module small: descriptor size 8", NULL);
 	snprintf(sec, sizeof(sec),
 		 "[module.no_descriptor]\npath = %s/no_descriptor.so\n",
 		 FIXTURE_DIR);
 	expect_refusal("nodesc", sec, "module no_descriptor:",
 		       "exports no descriptor 'hub_module_descriptor'");
-	snprintf(sec, sizeof(sec),
-		 "[module.bad_name]\npath = %s/bad_name.so\n", FIXTURE_DIR);
+	snprintf(sec, sizeof(sec), "[module.bad_name]\npath = %s/bad_name.so\n",
+		 FIXTURE_DIR);
 	expect_refusal("name", sec, "module bad_name: descriptor name",
 		       "not [a-z0-9_]");
 	snprintf(sec, sizeof(sec),
-		 "[module.dup_health]\npath = %s/dup_health.so\n",
-		 FIXTURE_DIR);
+		 "[module.dup_health]\npath = %s/dup_health.so\n", FIXTURE_DIR);
 	expect_refusal("dup", sec, "module dup_health:",
 		       "a module named 'health' is already loaded");
 	snprintf(sec, sizeof(sec),
-		 "[module.init_fails]\npath = %s/init_fails.so\n",
-		 FIXTURE_DIR);
+		 "[module.init_fails]\npath = %s/init_fails.so\n", FIXTURE_DIR);
 	expect_refusal("init", sec, "module init_fails: init failed",
 		       "returned -5): setting 'x': not what we wanted");
-	expect_refusal("missing", "[module.ghost]\npath = /nonexistent/ghost.so\n",
+	expect_refusal("missing",
+		       "[module.ghost]\npath = /nonexistent/ghost.so\n",
 		       "hub.conf:10: module ghost: cannot read "
 		       "/nonexistent/ghost.so",
 		       NULL);

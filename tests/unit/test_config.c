@@ -103,7 +103,8 @@ static void test_errors(void)
 		     "key 'lockout_account': must be like");
 	expect_error("[auth]\nlockout_account = 5\n", "key 'lockout_account'");
 	expect_error("[calendar]\napi_base = ftp://x\n", "key 'api_base'");
-	expect_error("[nonsense]\na = b\n", "test.conf:2: unknown section [nonsense]");
+	expect_error("[nonsense]\na = b\n",
+		     "test.conf:2: unknown section [nonsense]");
 	expect_error("[Module.X]\npath = x\n", "unknown section");
 	expect_error("orphan = 1\n", "test.conf:1: key 'orphan' outside");
 	expect_error("[server]\nlisten = 1\nlisten = 2\n",
@@ -127,8 +128,8 @@ static void test_long_lines(void)
 				    "[server]\nthreads = 4\n"
 				    "trusted_proxies = ");
 	for (int i = 0; i < 200; i++)
-		o += (size_t)snprintf(text + o, sizeof(text) - o, "10.0.%d.0/24,",
-				      i);
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "10.0.%d.0/24,", i);
 	o += (size_t)snprintf(text + o, sizeof(text) - o,
 			      "10.9.9.9\nlisten = 127.0.0.1:1\nbad = 1\n");
 	/* a 3000-byte line is fine and the line numbers after it are right */

@@ -59,9 +59,9 @@ static void test_read(void)
 	cJSON_Delete(o);
 	CHECK_INT(read_body("  {\"a\":1}  \n", &r, &o), 0);
 	cJSON_Delete(o);
-	static const char *const bad[] = {"",        "{",       "{\"a\":}",
-					  "[1,2]",   "\"str\"", "{} {}",
-					  "{\"a\":1}x", "null",  "\xff\xfe"};
+	static const char *const bad[] = {"",		"{",	   "{\"a\":}",
+					  "[1,2]",	"\"str\"", "{} {}",
+					  "{\"a\":1}x", "null",	   "\xff\xfe"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(read_body(bad[i], &r, &o), -1);
 		CHECK_INT(r.status, 400);
@@ -77,9 +77,9 @@ static void test_fields(void)
 	hub_req r;
 	cJSON *o = NULL;
 	const char *s;
-	CHECK_INT(read_body("{\"first_name\":\"J\xc3\xbcrgen\",\"extra\":1}",
-			    &r, &o),
-		  0);
+	CHECK_INT(
+	    read_body("{\"first_name\":\"J\xc3\xbcrgen\",\"extra\":1}", &r, &o),
+	    0);
 	CHECK_INT(hubkit_only_fields(&api, &r, o, allowed), -1);
 	CHECK_INT(r.status, 422);
 	CHECK_STR(r.code, "unknown_field");
@@ -88,15 +88,13 @@ static void test_fields(void)
 	/* "Jürgen" is 6 characters (7 bytes): passes max 6 */
 	CHECK_INT(hubkit_str_field(&api, &r, o, "first_name", 1, 1, 6, &s), 0);
 	CHECK_STR(s, "J\xc3\xbcrgen");
-	CHECK_INT(hubkit_str_field(&api, &r, o, "first_name", 1, 1, 5, &s),
-		  -1);
+	CHECK_INT(hubkit_str_field(&api, &r, o, "first_name", 1, 1, 5, &s), -1);
 	CHECK_INT(r.status, 422);
 	CHECK(strstr(r.message, "first_name") != NULL);
 	CHECK_INT(hubkit_str_field(&api, &r, o, "last_name", 1, 1, 100, &s),
 		  -1);
 	CHECK(strstr(r.message, "required") != NULL);
-	CHECK_INT(hubkit_str_field(&api, &r, o, "last_name", 0, 1, 100, &s),
-		  0);
+	CHECK_INT(hubkit_str_field(&api, &r, o, "last_name", 0, 1, 100, &s), 0);
 	CHECK(s == NULL);
 	cJSON_Delete(o);
 
@@ -119,8 +117,8 @@ static void test_utf8_fold(void)
 {
 	CHECK_INT(hubkit_utf8_valid("abc", 3), 1);
 	CHECK_INT(hubkit_utf8_valid("\xc3\xbc", 2), 1);
-	CHECK_INT(hubkit_utf8_valid("\xc3", 1), 0);         /* truncated */
-	CHECK_INT(hubkit_utf8_valid("\xc0\xaf", 2), 0);     /* overlong */
+	CHECK_INT(hubkit_utf8_valid("\xc3", 1), 0);	    /* truncated */
+	CHECK_INT(hubkit_utf8_valid("\xc0\xaf", 2), 0);	    /* overlong */
 	CHECK_INT(hubkit_utf8_valid("\xed\xa0\x80", 3), 0); /* surrogate */
 	CHECK_INT(hubkit_utf8_valid("\xf4\x90\x80\x80", 4), 0);
 	CHECK_INT(hubkit_utf8_valid("\xf0\x9f\x98\x80", 4), 1);
@@ -128,7 +126,8 @@ static void test_utf8_fold(void)
 	char *f = hubkit_fold("  M\xc3\xbcller,   J\xc3\xb6RG  ");
 	CHECK_STR(f, "muller, jorg");
 	free(f);
-	f = hubkit_fold("Stra\xc3\x9f" "e \xc3\x84rger");
+	f = hubkit_fold("Stra\xc3\x9f"
+			"e \xc3\x84rger");
 	CHECK_STR(f, "strasse arger");
 	free(f);
 	long long v;

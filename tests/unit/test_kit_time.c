@@ -24,10 +24,10 @@ static void test_dates(void)
 	CHECK_STR(buf, "2025-12-31");
 	hub_date a = {2026, 3, 29}, b = {2026, 3, 27};
 	CHECK_INT(hub_date_diff(a, b), 2);
-	CHECK_INT(hub_date_weekday(a), 7);      /* Sunday */
-	CHECK_INT(hub_date_weekday(b), 5);      /* Friday */
+	CHECK_INT(hub_date_weekday(a), 7); /* Sunday */
+	CHECK_INT(hub_date_weekday(b), 5); /* Friday */
 	hub_date nov = {2026, 11, 28};
-	CHECK_INT(hub_date_weekday(nov), 6);    /* Saturday */
+	CHECK_INT(hub_date_weekday(nov), 6); /* Saturday */
 	CHECK_INT(hub_date_iso_week(nov), 48);
 	hub_date jan1 = {2027, 1, 1};
 	CHECK_INT(hub_date_iso_week(jan1), 53); /* 2026 has 53 ISO weeks */

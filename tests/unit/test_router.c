@@ -77,8 +77,7 @@ static void test_match(void)
 	CHECK_INT(m.nparams, 1);
 	CHECK_STR(m.params[0].name, "id");
 	CHECK_STR(m.params[0].value, "42");
-	CHECK_INT(hub_router_match("POST", "/api/v1/bookings/7/cancel", &m),
-		  1);
+	CHECK_INT(hub_router_match("POST", "/api/v1/bookings/7/cancel", &m), 1);
 	CHECK_STR(m.params[0].value, "7");
 	CHECK_INT(hub_router_match("HEAD", "/api/v1/bookings", &m), 1);
 	CHECK_STR(m.route->method, "GET");
@@ -142,9 +141,8 @@ static void test_decode(void)
 	CHECK_INT(hub_url_decode("%zz", 3, out, sizeof(out), 1), -1);
 	CHECK_INT(hub_url_decode("%4", 2, out, sizeof(out), 1), -1);
 	CHECK_INT(hub_url_decode("%00", 3, out, sizeof(out), 1), -1);
-	CHECK_INT(hub_url_decode("0123456789abcdefXYZ", 19, out, sizeof(out),
-				 1),
-		  -1);
+	CHECK_INT(
+	    hub_url_decode("0123456789abcdefXYZ", 19, out, sizeof(out), 1), -1);
 }
 
 static void test_client_key(void)

@@ -40,7 +40,7 @@ extern "C" {
 #define HUB_ABI_MINOR 0u
 
 #if defined(__GNUC__)
-#define HUB_EXPORT __attribute__((visibility("default")))
+#define HUB_EXPORT	 __attribute__((visibility("default")))
 #define HUB_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define HUB_EXPORT
@@ -49,9 +49,9 @@ extern "C" {
 
 /* ---------------------------------------------------------------- handles */
 
-typedef struct hub_ctx hub_ctx;   /* a module's registration context */
-typedef struct hub_req hub_req;   /* one HTTP request being served */
-typedef struct hub_db hub_db;     /* a database connection (one per thread) */
+typedef struct hub_ctx hub_ctx;	  /* a module's registration context */
+typedef struct hub_req hub_req;	  /* one HTTP request being served */
+typedef struct hub_db hub_db;	  /* a database connection (one per thread) */
 typedef struct hub_stmt hub_stmt; /* a prepared statement */
 typedef struct hub_api hub_api;
 
@@ -83,7 +83,7 @@ enum hub_scope {
 
 /* Route flags. */
 enum hub_route_flags {
-	HUB_ROUTE_PUBLIC = 1 << 0,      /* no authentication at all */
+	HUB_ROUTE_PUBLIC = 1 << 0,	 /* no authentication at all */
 	HUB_ROUTE_NO_JSON_BODY = 1 << 1, /* accept any content type on writes */
 	/* also for a signed-in user who must still change the password or
 	 * set up 2FA (otherwise such a session gets 401 everywhere) */
@@ -104,15 +104,15 @@ enum hub_setting_flags {
 /* Storage result codes. Errors are negative. */
 enum hub_db_rc {
 	HUB_DB_OK = 0,
-	HUB_DB_ROW = 100,  /* hub_db_step: a row is ready */
-	HUB_DB_DONE = 101, /* hub_db_step: statement finished */
-	HUB_DB_ERROR = -1,      /* anything not listed below */
+	HUB_DB_ROW = 100,	 /* hub_db_step: a row is ready */
+	HUB_DB_DONE = 101,	 /* hub_db_step: statement finished */
+	HUB_DB_ERROR = -1,	 /* anything not listed below */
 	HUB_DB_ECONSTRAINT = -2, /* unique / check / foreign-key violation */
-	HUB_DB_EBUSY = -3,      /* locked by another writer; retry */
-	HUB_DB_EFULL = -4,      /* disk or quota full */
-	HUB_DB_EIO = -5,        /* I/O error or corruption */
-	HUB_DB_EMISUSE = -6,    /* bad SQL or API misuse */
-	HUB_DB_ENOTFOUND = -7   /* convenience: no such row */
+	HUB_DB_EBUSY = -3,	 /* locked by another writer; retry */
+	HUB_DB_EFULL = -4,	 /* disk or quota full */
+	HUB_DB_EIO = -5,	 /* I/O error or corruption */
+	HUB_DB_EMISUSE = -6,	 /* bad SQL or API misuse */
+	HUB_DB_ENOTFOUND = -7	 /* convenience: no such row */
 };
 
 /* Column types as reported by column_type. */
@@ -146,18 +146,18 @@ typedef struct hub_route {
 	const char *pattern; /* see above */
 	hub_handler_fn handler;
 	void *userdata;
-	unsigned roles;         /* HUB_ROLE_* mask allowed; 0 = any signed-in */
-	unsigned scopes;        /* HUB_SCOPE_* mask for API tokens; 0 = none */
+	unsigned roles;		/* HUB_ROLE_* mask allowed; 0 = any signed-in */
+	unsigned scopes;	/* HUB_SCOPE_* mask for API tokens; 0 = none */
 	const char *rate_class; /* "login", "booking", "api", "admin" or NULL */
-	unsigned flags;         /* HUB_ROUTE_* */
+	unsigned flags;		/* HUB_ROUTE_* */
 } hub_route;
 
 /* A typed setting of the module's [module.NAME] section. */
 typedef struct hub_setting {
 	const char *key;
-	int type;                  /* HUB_SETTING_* */
+	int type;		   /* HUB_SETTING_* */
 	const char *default_value; /* as text; NULL = no default */
-	unsigned flags;            /* HUB_SETTING_* flags */
+	unsigned flags;		   /* HUB_SETTING_* flags */
 	const char *help;
 } hub_setting;
 
@@ -196,9 +196,9 @@ typedef int (*hub_import_fn)(void *userdata, hub_db *db, const char *dir,
 typedef struct hub_user {
 	int64_t id;
 	char username[64];
-	int role;              /* one HUB_ROLE_* value */
+	int role;	       /* one HUB_ROLE_* value */
 	unsigned scopes;       /* API token scopes; 0 for browser sessions */
-	int via_token;         /* 1 when authenticated by an API token */
+	int via_token;	       /* 1 when authenticated by an API token */
 	int64_t consultant_id; /* linked consultant record, 0 if none */
 } hub_user;
 
@@ -226,14 +226,14 @@ typedef struct hub_rate_info {
 
 struct hub_api {
 	uint32_t abi_version; /* HUB_ABI_VERSION of the host */
-	uint32_t size;        /* sizeof(hub_api) of the host */
+	uint32_t size;	      /* sizeof(hub_api) of the host */
 
 	/* ---- logging (v1.0) ---- */
 
 	/* Writes one JSON log line tagged with the module name. Never pass
 	 * secrets. Fails silently. */
 	void (*log)(hub_ctx *ctx, int level, const char *fmt, ...)
-		HUB_PRINTF(3, 4);
+	    HUB_PRINTF(3, 4);
 
 	/* ---- registration, init only (v1.0) ----
 	 * Each returns 0 on success, -1 on error (after logging why). */
@@ -439,14 +439,14 @@ struct hub_api {
 };
 
 /* True when the host's table is new enough to hold `field`. */
-#define HUB_API_HAS(api, field)                                              \
+#define HUB_API_HAS(api, field)                                                \
 	((api)->size >= offsetof(hub_api, field) + sizeof((api)->field))
 
 /* ------------------------------------------------------- the descriptor */
 
 typedef struct hub_module {
 	uint32_t abi_version; /* HUB_ABI_VERSION the module was built for */
-	uint32_t size;        /* sizeof(hub_module) */
+	uint32_t size;	      /* sizeof(hub_module) */
 	const char *name;     /* [a-z0-9_]+, unique among loaded modules */
 	const char *version;  /* the module's own version */
 	const char *description;
@@ -461,11 +461,12 @@ typedef struct hub_module {
 #define HUB_MODULE_SYMBOL "hub_module_descriptor"
 
 /* Defines the exported descriptor. Use once per module. */
-#define HUB_MODULE_DEFINE(name_, version_, description_, init_, shutdown_)  \
-	HUB_EXPORT const hub_module hub_module_descriptor = {               \
-		HUB_ABI_VERSION, (uint32_t)sizeof(hub_module), name_,       \
-		version_,        description_,                   init_,     \
-		shutdown_}
+#define HUB_MODULE_DEFINE(name_, version_, description_, init_, shutdown_)     \
+	HUB_EXPORT const hub_module hub_module_descriptor = {                  \
+	    HUB_ABI_VERSION, (uint32_t)sizeof(hub_module),                     \
+	    name_,	     version_,                                         \
+	    description_,    init_,                                            \
+	    shutdown_}
 
 #ifdef __cplusplus
 }

@@ -99,8 +99,7 @@ static int add_module_section(const char *name)
 	for (size_t i = 0; i < g_conf.nmodules; i++)
 		if (strcmp(g_conf.modules[i], name) == 0)
 			return 0;
-	char **m = realloc(g_conf.modules,
-			   (g_conf.nmodules + 1) * sizeof(*m));
+	char **m = realloc(g_conf.modules, (g_conf.nmodules + 1) * sizeof(*m));
 	if (!m)
 		return -1;
 	g_conf.modules = m;
@@ -126,8 +125,8 @@ static void set_err(int line, const char *section, const char *key,
 	va_end(ap);
 	if (key)
 		snprintf(g_conf.err, sizeof(g_conf.err),
-			 "%s:%d: [%s] key '%s': %s", g_conf.path, line,
-			 section, key, why);
+			 "%s:%d: [%s] key '%s': %s", g_conf.path, line, section,
+			 key, why);
 	else
 		snprintf(g_conf.err, sizeof(g_conf.err), "%s:%d: %s",
 			 g_conf.path, line, why);
@@ -151,7 +150,7 @@ static char *reader(char *str, int num, void *stream)
 static int valid_section(const char *s)
 {
 	static const char *const fixed[] = {"server", "calendar", "ratelimit",
-					    "auth",   "cache",    "storage",
+					    "auth",   "cache",	  "storage",
 					    "backup", NULL};
 	for (size_t i = 0; fixed[i]; i++)
 		if (strcmp(s, fixed[i]) == 0)
@@ -176,8 +175,8 @@ static int handler(void *user, const char *section, const char *name,
 		return 0;
 	}
 	if (!valid_section(section)) {
-		set_err(g_conf.cur_line, section, NULL,
-			"unknown section [%s]", section);
+		set_err(g_conf.cur_line, section, NULL, "unknown section [%s]",
+			section);
 		return 0;
 	}
 	if (!name || !*name) {
@@ -203,8 +202,8 @@ static int handler(void *user, const char *section, const char *name,
 
 typedef int (*check_fn)(const char *v, char *why, size_t n);
 
-static int check_int_range(const char *v, long long lo, long long hi,
-			   char *why, size_t n)
+static int check_int_range(const char *v, long long lo, long long hi, char *why,
+			   size_t n)
 {
 	char *end = NULL;
 	long long x;
@@ -251,7 +250,7 @@ static int chk_seconds(const char *v, char *why, size_t n)
 static int chk_bool(const char *v, char *why, size_t n)
 {
 	static const char *const ok[] = {"true", "false", "yes", "no", "on",
-					 "off",  "1",     "0",   NULL};
+					 "off",	 "1",	  "0",	 NULL};
 	for (size_t i = 0; ok[i]; i++)
 		if (strcasecmp(v, ok[i]) == 0)
 			return 0;
@@ -357,8 +356,7 @@ static int chk_proxies(const char *v, char *why, size_t n)
 	for (tok = strtok_r(copy, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
 		if (!cidr_ok(tok)) {
-			snprintf(why, n, "'%s' is not an address or CIDR",
-				 tok);
+			snprintf(why, n, "'%s' is not an address or CIDR", tok);
 			rc = -1;
 			break;
 		}
@@ -445,8 +443,9 @@ static int chk_lockout(const char *v, char *why, size_t n)
 	if (last > 0)
 		return 0;
 bad:
-	snprintf(why, n, "must be like 5:900,10:3600 (failures:seconds, "
-			 "increasing)");
+	snprintf(why, n,
+		 "must be like 5:900,10:3600 (failures:seconds, "
+		 "increasing)");
 	return -1;
 }
 
@@ -525,8 +524,8 @@ static int validate(void)
 		int is_module = strncmp(e->section, "module.", 7) == 0;
 		const known_key *k = NULL;
 		if (is_module) {
-			for (size_t j = 0; j < sizeof(module_keys) /
-						   sizeof(module_keys[0]);
+			for (size_t j = 0;
+			     j < sizeof(module_keys) / sizeof(module_keys[0]);
 			     j++)
 				if (!strcmp(module_keys[j].key, e->key))
 					k = &module_keys[j];
@@ -555,8 +554,7 @@ static int validate(void)
 
 /* ------------------------------------------------------------- public */
 
-int hub_conf_parse_rate(const char *text, unsigned *count,
-			unsigned *window_s)
+int hub_conf_parse_rate(const char *text, unsigned *count, unsigned *window_s)
 {
 	char *end = NULL;
 	unsigned long c;

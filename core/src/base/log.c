@@ -18,10 +18,10 @@
 
 static struct {
 	pthread_mutex_t lock; /* guards fp and path */
-	FILE *fp;             /* NULL = stderr */
+	FILE *fp;	      /* NULL = stderr */
 	char path[4096];      /* "" = stderr */
-	int level;            /* minimum level written */
-	int buffered;         /* info lines wait for hub_log_flush */
+	int level;	      /* minimum level written */
+	int buffered;	      /* info lines wait for hub_log_flush */
 	size_t npending;      /* bytes in pending */
 	char pending[64 * 1024];
 } g_log = {PTHREAD_MUTEX_INITIALIZER, NULL, "", HUB_LOG_INFO, 0, 0, {0}};
@@ -109,8 +109,7 @@ void hub_json_escape(char *out, size_t outlen, const char *s)
 		o += n;
 	}
 	/* never leave a partial UTF-8 sequence at the cut */
-	while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80 &&
-	       s && *s)
+	while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80 && s && *s)
 		o--;
 	if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0 && s && *s)
 		o--;

@@ -19,12 +19,12 @@
 #define OVERHEAD 64
 
 typedef struct entry {
-	struct entry *hnext;           /* hash chain */
-	struct entry *prev, *next;     /* LRU list, head = most recent */
+	struct entry *hnext;	   /* hash chain */
+	struct entry *prev, *next; /* LRU list, head = most recent */
 	uint64_t hash;
 	time_t expires;
 	size_t klen, vlen;
-	char *key;                     /* "ns\0key" */
+	char *key; /* "ns\0key" */
 	char *val;
 } entry;
 
@@ -164,7 +164,8 @@ int hub_cache_put(const char *ns, const char *key, const char *val, size_t len,
 	entry *old = lookup(ns, key, h);
 	if (old)
 		drop(old);
-	while (g_cache.tail && g_cache.bytes + entry_size(e) > g_cache.max_bytes)
+	while (g_cache.tail &&
+	       g_cache.bytes + entry_size(e) > g_cache.max_bytes)
 		drop(g_cache.tail);
 	e->hnext = g_cache.buckets[h % NBUCKETS];
 	g_cache.buckets[h % NBUCKETS] = e;

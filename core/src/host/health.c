@@ -38,9 +38,9 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	int outstanding; /* check threads still running */
-	char *last;      /* the last report (owned) */
+	char *last;	 /* the last report (owned) */
 	int last_status;
-	double last_at;  /* hub_uptime_s() when it was made */
+	double last_at; /* hub_uptime_s() when it was made */
 } g_h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, 0, 0};
 
 static void task_unref(task *t)
@@ -79,8 +79,9 @@ static void *task_main(void *arg)
 
 static const char *status_name(int s)
 {
-	return s == HUB_HEALTH_OK ? "ok" : s == HUB_HEALTH_DEGRADED ? "degraded"
-								   : "fail";
+	return s == HUB_HEALTH_OK	  ? "ok"
+	       : s == HUB_HEALTH_DEGRADED ? "degraded"
+					  : "fail";
 }
 
 typedef struct pending {
@@ -128,7 +129,8 @@ static char *build_report(int *http_status)
 				g_h.outstanding++;
 			}
 			pthread_mutex_unlock(&g_h.lock);
-			if (busy || pthread_create(&th, NULL, task_main, t) != 0) {
+			if (busy ||
+			    pthread_create(&th, NULL, task_main, t) != 0) {
 				if (!busy) {
 					pthread_mutex_lock(&g_h.lock);
 					t->check->running = 0;
@@ -138,9 +140,10 @@ static char *build_report(int *http_status)
 				t->refs = 1;
 				t->done = 1;
 				snprintf(t->res.detail, sizeof(t->res.detail),
-					 busy ? "still running since an earlier "
-						"report"
-					      : "could not start the check");
+					 busy
+					     ? "still running since an earlier "
+					       "report"
+					     : "could not start the check");
 				t->res.status = HUB_HEALTH_FAIL;
 			} else {
 				pthread_detach(th);
@@ -187,7 +190,7 @@ static char *build_report(int *http_status)
 		cJSON_AddItemToObject(checks, p[i].c->name, c);
 	}
 	cJSON_AddStringToObject(root, "status",
-				worst == HUB_HEALTH_OK ? "healthy"
+				worst == HUB_HEALTH_OK	       ? "healthy"
 				: worst == HUB_HEALTH_DEGRADED ? "degraded"
 							       : "unhealthy");
 	cJSON_AddItemToObject(root, "checks", checks);

@@ -72,7 +72,7 @@ void hub_log_buffered(int on);
 void hub_log_flush(void);
 /* Writes one JSON line {"ts","level","module","msg"}. Thread-safe. */
 void hub_logf(int level, const char *module, const char *fmt, ...)
-	HUB_PRINTF(3, 4);
+    HUB_PRINTF(3, 4);
 void hub_logv(int level, const char *module, const char *fmt, va_list ap);
 /* Writes a pre-built JSON object text as one line (access log). */
 void hub_log_raw(const char *json_line);
@@ -90,7 +90,7 @@ typedef struct hub_reg_check {
 } hub_reg_check;
 
 typedef struct hub_reg_setting {
-	hub_setting def; /* strings copied */
+	hub_setting def;   /* strings copied */
 	const char *value; /* resolved value or NULL; owned by ctx */
 } hub_reg_setting;
 
@@ -101,13 +101,13 @@ typedef struct hub_reg_import {
 
 struct hub_ctx {
 	char name[64];
-	char dir[4096]; /* <directory of the .so>/<name> */
+	char dir[4096];	  /* <directory of the .so>/<name> */
 	char section[96]; /* "module.NAME" */
-	void *dl;         /* dlopen handle; NULL for the built-in core ctx */
+	void *dl;	  /* dlopen handle; NULL for the built-in core ctx */
 	const hub_module *desc;
-	int in_init;      /* registration allowed */
-	int initialised;  /* init returned 0 */
-	char error[512];  /* first registration error ("" = none) */
+	int in_init;	      /* registration allowed */
+	int initialised;      /* init returned 0 */
+	char error[512];      /* first registration error ("" = none) */
 	char last_error[256]; /* last error the module logged during init */
 	hub_reg_setting *settings;
 	size_t nsettings;

@@ -109,14 +109,13 @@ static int api_setting(hub_ctx *ctx, const hub_setting *def)
 		value = hub_conf_get(ctx->section, def->key);
 		hub_conf_mark_used(ctx->section, def->key);
 		if (value && !value_ok(def->type, value)) {
-			snprintf(ctx->error, sizeof(ctx->error),
-				 "%s:%d: [%s] key '%s': must be %s",
-				 hub_conf_path(),
-				 hub_conf_line(ctx->section, def->key),
-				 ctx->section, def->key,
-				 def->type == HUB_SETTING_INT
-				     ? "an integer"
-				     : "true or false");
+			snprintf(
+			    ctx->error, sizeof(ctx->error),
+			    "%s:%d: [%s] key '%s': must be %s", hub_conf_path(),
+			    hub_conf_line(ctx->section, def->key), ctx->section,
+			    def->key,
+			    def->type == HUB_SETTING_INT ? "an integer"
+							 : "true or false");
 			return -1;
 		}
 		if (!value)
@@ -152,7 +151,8 @@ static int api_migration(hub_ctx *ctx, int version, const char *sql,
 		snprintf(ctx->error, sizeof(ctx->error),
 			 "migration %d registered after %d: versions must "
 			 "increase",
-			 version, ctx->migrations[ctx->nmigrations - 1].version);
+			 version,
+			 ctx->migrations[ctx->nmigrations - 1].version);
 		return -1;
 	}
 	v = realloc(ctx->migrations, (ctx->nmigrations + 1) * sizeof(*v));
@@ -224,8 +224,7 @@ static const char *api_setting_str(hub_ctx *ctx, const char *key)
 	return s ? s->value : NULL;
 }
 
-static long long api_setting_int(hub_ctx *ctx, const char *key,
-				 long long def)
+static long long api_setting_int(hub_ctx *ctx, const char *key, long long def)
 {
 	const char *v = api_setting_str(ctx, key);
 	char *end = NULL;
@@ -262,8 +261,8 @@ static int api_setting_each(hub_ctx *ctx, const char *prefix,
 
 static const char *api_server_setting(const char *key)
 {
-	static const char *const secret[] = {"secret_key", "sentry_dsn",
-					     "postgres_url", "redis_url",
+	static const char *const secret[] = {"secret_key",	 "sentry_dsn",
+					     "postgres_url",	 "redis_url",
 					     "credentials_file", NULL};
 	char section[32];
 	const char *dot = key ? strchr(key, '.') : NULL;

@@ -21,7 +21,7 @@
 #define MAX_MODULES 64
 
 static struct {
-	hub_ctx core;               /* the built-in context */
+	hub_ctx core;		    /* the built-in context */
 	hub_ctx *mods[MAX_MODULES]; /* loaded modules, load order */
 	size_t n;
 } g_mods;
@@ -96,8 +96,8 @@ static int name_ok(const char *s)
 	if (!s || !*s || strlen(s) >= 48)
 		return 0;
 	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_')
 			return 0;
 	return 1;
 }
@@ -127,8 +127,9 @@ static int check_descriptor(const hub_module *d, const char *section_name,
 	}
 	for (size_t i = 0; i < g_mods.n; i++)
 		if (!strcmp(g_mods.mods[i]->name, d->name)) {
-			snprintf(why, n, "a module named '%s' is already "
-					 "loaded",
+			snprintf(why, n,
+				 "a module named '%s' is already "
+				 "loaded",
 				 d->name);
 			return -1;
 		}
@@ -226,8 +227,7 @@ static int load_one(const char *name, int run_migrations, char *err,
 	snprintf(ctx->name, sizeof(ctx->name), "%s", d->name);
 	snprintf(ctx->section, sizeof(ctx->section), "%s", section);
 	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
-	snprintf(ctx->dir, sizeof(ctx->dir), "%s/%s", dirname(dirbuf),
-		 d->name);
+	snprintf(ctx->dir, sizeof(ctx->dir), "%s/%s", dirname(dirbuf), d->name);
 	ctx->dl = dl;
 	ctx->desc = d;
 	ctx->in_init = 1;
@@ -250,8 +250,8 @@ static int load_one(const char *name, int run_migrations, char *err,
 		goto fail;
 	}
 	if (run_migrations && ctx->nmigrations > 0 &&
-	    hub_store_migrate(ctx->name, ctx->migrations, ctx->nmigrations,
-			      why, sizeof(why)) != 0) {
+	    hub_store_migrate(ctx->name, ctx->migrations, ctx->nmigrations, why,
+			      sizeof(why)) != 0) {
 		rc = 1;
 		goto fail;
 	}

@@ -20,7 +20,8 @@ static int h_openapi(hub_req *req, void *ud)
 
 int hub_openapi_register(hub_ctx *core, const hub_api *api)
 {
-	hub_route r = {"GET",  "/api/v1/openapi.json", h_openapi, (void *)api,
-		       0,      0,                      NULL,      HUB_ROUTE_PUBLIC};
+	hub_route r = {
+	    "GET", "/api/v1/openapi.json", h_openapi, (void *)api, 0, 0,
+	    NULL,  HUB_ROUTE_PUBLIC};
 	return api->route(core, &r);
 }

@@ -32,8 +32,7 @@ static struct {
 	char endpoint[512];
 	char auth[256];
 	unsigned long sent, failed, dropped;
-} g_rep = {.lock = PTHREAD_MUTEX_INITIALIZER,
-	   .cond = PTHREAD_COND_INITIALIZER};
+} g_rep = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 int hub_report_parse_dsn(const char *dsn, char *endpoint, size_t elen,
 			 char *auth, size_t alen)
@@ -52,8 +51,8 @@ int hub_report_parse_dsn(const char *dsn, char *endpoint, size_t elen,
 	for (const char *p = slash_last + 1; *p; p++)
 		if (*p < '0' || *p > '9')
 			return -1;
-	const char *colon = memchr(scheme_end + 3, ':',
-				   (size_t)(at - scheme_end - 3));
+	const char *colon =
+	    memchr(scheme_end + 3, ':', (size_t)(at - scheme_end - 3));
 	size_t keylen = (size_t)((colon ? colon : at) - (scheme_end + 3));
 	if ((size_t)snprintf(endpoint, elen, "%.*s%.*s/api/%s/store/",
 			     (int)(scheme_end + 3 - dsn), dsn,
@@ -63,8 +62,7 @@ int hub_report_parse_dsn(const char *dsn, char *endpoint, size_t elen,
 	if ((size_t)snprintf(auth, alen,
 			     "X-Sentry-Auth: Sentry sentry_version=7, "
 			     "sentry_client=business-hub/%s, sentry_key=%.*s",
-			     HUB_VERSION, (int)keylen,
-			     scheme_end + 3) >= alen)
+			     HUB_VERSION, (int)keylen, scheme_end + 3) >= alen)
 		return -1;
 	return 0;
 }
@@ -143,8 +141,9 @@ int hub_report_start(const char *dsn, char *err, size_t errlen)
 		return 0;
 	if (hub_report_parse_dsn(dsn, g_rep.endpoint, sizeof(g_rep.endpoint),
 				 g_rep.auth, sizeof(g_rep.auth)) != 0) {
-		snprintf(err, errlen, "SENTRY_DSN is not a valid DSN "
-				      "(SCHEME://KEY@HOST/PROJECT_ID)");
+		snprintf(err, errlen,
+			 "SENTRY_DSN is not a valid DSN "
+			 "(SCHEME://KEY@HOST/PROJECT_ID)");
 		return -1;
 	}
 	g_rep.stop = 0;

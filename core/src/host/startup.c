@@ -82,8 +82,9 @@ static int register_core(char *err, size_t errlen)
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core() != 0 || hub_ops_register_jobs() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0) {
-		snprintf(err, errlen,
-			 "cannot register core routes, checks or jobs (see log)");
+		snprintf(
+		    err, errlen,
+		    "cannot register core routes, checks or jobs (see log)");
 		return -1;
 	}
 	return 0;
@@ -99,13 +100,14 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 	v = hub_conf_get("server", "log_level");
 	/* hubctl and --check print one result line; their info chatter would
 	 * drown it, so they log warnings and errors only unless asked */
-	hub_log_set_level(v ? level_of(v)
-			    : mode == HUB_START_SERVER ? HUB_LOG_INFO
-						       : HUB_LOG_WARN);
+	hub_log_set_level(v			     ? level_of(v)
+			  : mode == HUB_START_SERVER ? HUB_LOG_INFO
+						     : HUB_LOG_WARN);
 	v = hub_conf_get("server", "log_file");
 	if (mode == HUB_START_SERVER && v && hub_log_open(v) != 0) {
-		snprintf(err, errlen, "%s:%d: [server] key 'log_file': cannot "
-				      "open '%s': %s",
+		snprintf(err, errlen,
+			 "%s:%d: [server] key 'log_file': cannot "
+			 "open '%s': %s",
 			 hub_conf_path(), hub_conf_line("server", "log_file"),
 			 v, strerror(errno));
 		return 2;

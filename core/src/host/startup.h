@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 enum hub_start_mode {
-	HUB_START_CHECK = 0,  /* validate only: no data directory writes */
-	HUB_START_CTL = 1,    /* hubctl: storage, migrations, modules */
-	HUB_START_SERVER = 2  /* hubd: all of the above plus jobs */
+	HUB_START_CHECK = 0, /* validate only: no data directory writes */
+	HUB_START_CTL = 1,   /* hubctl: storage, migrations, modules */
+	HUB_START_SERVER = 2 /* hubd: all of the above plus jobs */
 };
 
 /* Loads `conf_path`, sets up logging, the time zone, the data directory,

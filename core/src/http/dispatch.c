@@ -107,8 +107,8 @@ static double now_s(void)
 
 static int is_write(const char *m)
 {
-	return !strcmp(m, "POST") || !strcmp(m, "PUT") ||
-	       !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
+	return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH") ||
+	       !strcmp(m, "DELETE");
 }
 
 static int known_method(const char *m)
@@ -267,12 +267,11 @@ static int authorise(hub_req *req, const hub_route *r)
 	int rc;
 	if (r->flags & HUB_ROUTE_PUBLIC)
 		return 0; /* no authentication at all (module.h) */
-	rc = hub_id_authenticate_as(mg_get_header(req->conn, "Cookie"),
-				    mg_get_header(req->conn, "Authorization"),
-				    (r->flags & HUB_ROUTE_RESTRICTED_OK) != 0,
-				    &req->user,
-				    is_write(req->ri->request_method) ? req->csrf
-								      : NULL);
+	rc = hub_id_authenticate_as(
+	    mg_get_header(req->conn, "Cookie"),
+	    mg_get_header(req->conn, "Authorization"),
+	    (r->flags & HUB_ROUTE_RESTRICTED_OK) != 0, &req->user,
+	    is_write(req->ri->request_method) ? req->csrf : NULL);
 	if (rc != HUB_AUTH_OK) {
 		hub_reply_error(req, 401, "unauthenticated",
 				rc == HUB_AUTH_INVALID
@@ -310,7 +309,8 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 {
 	sigjmp_buf jb;
 	volatile int sig;
-	if ((sig = sigsetjmp(jb, 0)) == 0) { /* SA_NODEFER: no mask to restore */
+	if ((sig = sigsetjmp(jb, 0)) ==
+	    0) { /* SA_NODEFER: no mask to restore */
 		t_jump = &jb;
 		r->handler(req, r->userdata);
 		t_jump = NULL;
@@ -328,8 +328,8 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 		if (hub_host_api()->report_error)
 			hub_host_api()->report_error(owner, msg);
 		if (!req->replied)
-			hub_reply_error(req, 500, "internal",
-					"internal error", NULL);
+			hub_reply_error(req, 500, "internal", "internal error",
+					NULL);
 		return;
 	}
 	if (hub_store_thread_reset(0))
@@ -338,8 +338,8 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 			 r->method, r->pattern);
 	if (!req->replied) {
 		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
-			 "handler %s %s returned without answering",
-			 r->method, r->pattern);
+			 "handler %s %s returned without answering", r->method,
+			 r->pattern);
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
 	}
 }

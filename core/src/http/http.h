@@ -34,8 +34,8 @@ void hub_router_clear(void);
 typedef struct hub_match {
 	const hub_route *route; /* the route for the method, or NULL */
 	hub_ctx *owner;
-	int path_found;     /* some route matches the path (for 405) */
-	char allow[64];     /* methods allowed on the path, "GET, POST" */
+	int path_found; /* some route matches the path (for 405) */
+	char allow[64]; /* methods allowed on the path, "GET, POST" */
 	size_t nparams;
 	struct {
 		const char *name; /* borrowed from the route */
@@ -63,9 +63,9 @@ int hub_url_decode(const char *src, size_t srclen, char *dst, size_t dstlen,
 /* ================================================================ server */
 
 typedef struct hub_server_opts {
-	const char *listen;    /* "127.0.0.1:8080" */
+	const char *listen; /* "127.0.0.1:8080" */
 	unsigned threads;
-	size_t max_body;       /* bytes */
+	size_t max_body; /* bytes */
 	unsigned request_timeout_ms;
 	const char *tls_certificate; /* PEM with key, or NULL */
 	const char *trusted_proxies; /* comma list of addresses/CIDRs */

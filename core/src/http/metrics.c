@@ -18,12 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MET_SLOTS 1024
+#define MET_SLOTS   1024
 #define MET_BUCKETS 12
 
 static const double bucket_le[MET_BUCKETS] = {
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0};
 
 typedef struct met {
 	int used;
@@ -106,8 +105,8 @@ void hub_metric_observe_request(const char *route, int status, double secs)
 		pthread_mutex_lock(&g_met.lock);
 	} else {
 		hub_json_escape(esc, sizeof(esc), route);
-		snprintf(labels, sizeof(labels),
-			 "route=\"%s\",status=\"%d\"", esc, status);
+		snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"",
+			 esc, status);
 		pthread_mutex_lock(&g_met.lock);
 		m = slot_for("hub_http_request_duration_seconds", labels, 1);
 		mm->route = route;
@@ -127,10 +126,9 @@ void hub_metric_observe_request(const char *route, int status, double secs)
 }
 
 /* Appends formatted text to a growing buffer. Returns 0 or -1. */
-static int appendf(char **buf, size_t *len, size_t *cap, const char *fmt,
-		   ...) HUB_PRINTF(4, 5);
-static int appendf(char **buf, size_t *len, size_t *cap, const char *fmt,
-		   ...)
+static int appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    HUB_PRINTF(4, 5);
+static int appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
 	va_list ap;
 	for (;;) {
@@ -193,11 +191,10 @@ char *hub_metrics_render(void)
 			/* Prometheus naming: counters end in _total; any
 			 * other name is a gauge that may go down */
 			size_t nl = strlen(m->name);
-			int counter = nl > 6 &&
-				      !strcmp(m->name + nl - 6, "_total");
-			if (appendf(&buf, &len, &cap, "# TYPE %s %s\n",
-				    m->name,
-				    m->hist    ? "histogram"
+			int counter =
+			    nl > 6 && !strcmp(m->name + nl - 6, "_total");
+			if (appendf(&buf, &len, &cap, "# TYPE %s %s\n", m->name,
+				    m->hist   ? "histogram"
 				    : counter ? "counter"
 					      : "gauge"))
 				goto fail;
@@ -205,9 +202,8 @@ char *hub_metrics_render(void)
 		}
 		if (!m->hist) {
 			if (appendf(&buf, &len, &cap, "%s%s%s%s %.17g\n",
-				    m->name, m->labels[0] ? "{" : "",
-				    m->labels, m->labels[0] ? "}" : "",
-				    m->value))
+				    m->name, m->labels[0] ? "{" : "", m->labels,
+				    m->labels[0] ? "}" : "", m->value))
 				goto fail;
 			continue;
 		}

@@ -175,8 +175,7 @@ int hub_reply_header(hub_req *req, const char *name, const char *value)
 	if (req->nextra == HUB_REQ_MAX_HEADERS)
 		return -1;
 	req->extra[req->nextra].name = req_strndup(req, name, strlen(name));
-	req->extra[req->nextra].value =
-	    req_strndup(req, value, strlen(value));
+	req->extra[req->nextra].value = req_strndup(req, value, strlen(value));
 	if (!req->extra[req->nextra].name || !req->extra[req->nextra].value)
 		return -1;
 	req->nextra++;
@@ -269,8 +268,8 @@ int hub_reply(hub_req *req, int status, const char *content_type,
 	req->status = status;
 	if (status == 204 || status == 304)
 		len = 0; /* these never carry a body */
-	head = build_head(req, status, content_type, len, buf,
-			  sizeof(stackbuf));
+	head =
+	    build_head(req, status, content_type, len, buf, sizeof(stackbuf));
 	total = head + (req->is_head ? 0 : len);
 	if (total > sizeof(stackbuf)) {
 		buf = malloc(total);
@@ -289,8 +288,8 @@ int hub_reply(hub_req *req, int status, const char *content_type,
 
 int hub_reply_json(hub_req *req, int status, const char *json)
 {
-	return hub_reply(req, status, "application/json; charset=utf-8",
-			 json, json ? strlen(json) : 0);
+	return hub_reply(req, status, "application/json; charset=utf-8", json,
+			 json ? strlen(json) : 0);
 }
 
 int hub_reply_error(hub_req *req, int status, const char *code,
@@ -313,16 +312,16 @@ int hub_reply_error(hub_req *req, int status, const char *code,
 			extra_len = (size_t)(b - a - 1);
 		}
 	}
-	size_t cap = strlen(ecode) + strlen(emsg) + strlen(eid) + extra_len +
-		     96;
+	size_t cap =
+	    strlen(ecode) + strlen(emsg) + strlen(eid) + extra_len + 96;
 	char *buf = hub_req_alloc(req, cap);
 	if (!buf)
 		return hub_reply(req, 500, "application/json", "{}", 2);
 	int n = snprintf(buf, cap,
 			 "{\"error\":{\"code\":\"%s\",\"message\":\"%s\","
 			 "\"request_id\":\"%s\"%s%.*s}}",
-			 ecode, emsg, eid, extra_len ? "," : "",
-			 (int)extra_len, extra);
+			 ecode, emsg, eid, extra_len ? "," : "", (int)extra_len,
+			 extra);
 	rc = hub_reply(req, status, "application/json; charset=utf-8", buf,
 		       (size_t)n);
 	return rc;

@@ -19,13 +19,13 @@
 #define MAX_SEGS 16
 
 typedef struct seg {
-	char *text;  /* literal text, or the parameter name */
-	int param;   /* 1 = {name}, 2 = {*name} (rest of path) */
-	size_t len;  /* strlen(text) */
+	char *text; /* literal text, or the parameter name */
+	int param;  /* 1 = {name}, 2 = {*name} (rest of path) */
+	size_t len; /* strlen(text) */
 } seg;
 
 typedef struct route_entry {
-	hub_route r;    /* strings below owned by the entry */
+	hub_route r; /* strings below owned by the entry */
 	hub_ctx *owner;
 	seg segs[MAX_SEGS];
 	size_t nsegs;
@@ -44,8 +44,8 @@ static struct {
 	size_t nstatics;
 } g_rt;
 
-static const char *const methods[] = {"GET",    "POST",   "PUT",
-				      "PATCH",  "DELETE", NULL};
+static const char *const methods[] = {"GET",   "POST",	 "PUT",
+				      "PATCH", "DELETE", NULL};
 
 static int method_ok(const char *m)
 {
@@ -193,8 +193,9 @@ int hub_router_add(hub_ctx *owner, const hub_route *route)
 	int n;
 
 	if (!route || !route->method || !route->pattern || !route->handler) {
-		hub_logf(HUB_LOG_ERROR, who, "route: method, pattern and "
-					     "handler are required");
+		hub_logf(HUB_LOG_ERROR, who,
+			 "route: method, pattern and "
+			 "handler are required");
 		return -1;
 	}
 	if (!method_ok(route->method)) {
@@ -222,8 +223,7 @@ int hub_router_add(hub_ctx *owner, const hub_route *route)
 			return -1;
 		}
 	}
-	route_entry *v =
-	    realloc(g_rt.routes, (g_rt.nroutes + 1) * sizeof(*v));
+	route_entry *v = realloc(g_rt.routes, (g_rt.nroutes + 1) * sizeof(*v));
 	if (!v) {
 		for (int k = 0; k < n; k++)
 			free(segs[k].text);

@@ -32,8 +32,7 @@ static int on_begin_request(struct mg_connection *conn)
 	return hub_dispatch(conn);
 }
 
-static int on_log_message(const struct mg_connection *conn,
-			  const char *message)
+static int on_log_message(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
 	hub_logf(HUB_LOG_WARN, "civetweb", "%s", message);

@@ -95,9 +95,9 @@ int hub_static_serve(hub_req *req, const char *path)
 		return 1;
 	}
 	if ((size_t)snprintf(want, sizeof(want), "%s%s%s", dir, rest,
-			     rest[strlen(rest) - 1] == '/' ? "index.html"
-							   : "") >=
-	    sizeof(want))
+			     rest[strlen(rest) - 1] == '/'
+				 ? "index.html"
+				 : "") >= sizeof(want))
 		goto not_found;
 	if (!realpath(want, real))
 		goto not_found;

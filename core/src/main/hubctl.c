@@ -112,8 +112,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "hubctl: unknown option '%s' (see "
-					"hubctl --help)\n",
+			fprintf(stderr,
+				"hubctl: unknown option '%s' (see "
+				"hubctl --help)\n",
 				argv[i]);
 			return 1;
 		}

@@ -59,8 +59,8 @@ static int serve(void)
 	memset(&o, 0, sizeof(o));
 	o.listen = listen ? listen : "127.0.0.1:8080";
 	o.threads = (unsigned)hub_conf_int("server", "threads", 32);
-	o.max_body = (size_t)hub_conf_int("server", "max_body_bytes",
-					  1024 * 1024);
+	o.max_body =
+	    (size_t)hub_conf_int("server", "max_body_bytes", 1024 * 1024);
 	o.request_timeout_ms =
 	    (unsigned)hub_conf_int("server", "request_timeout_ms", 30000);
 	o.tls_certificate = hub_conf_get("server", "tls_certificate");

@@ -34,8 +34,8 @@ char *hub_sched_status_json(void);
 
 /* Counters and state of one job, for health checks and tests. */
 typedef struct hub_sched_stats {
-	int running;          /* 1 while fn runs */
-	uint64_t runs;        /* runs that returned 0 */
+	int running;	      /* 1 while fn runs */
+	uint64_t runs;	      /* runs that returned 0 */
 	uint64_t failures;    /* runs that returned non-zero */
 	uint64_t skipped;     /* turns another server held the lease for */
 	int64_t last_run_ms;  /* start of the last turn, UTC ms; 0 = never */

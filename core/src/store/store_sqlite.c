@@ -332,8 +332,7 @@ static void sq_finalize(hub_stmt *st)
 	sq_stmt *s = SQS(st);
 	sq_db *d = SQ(st->db);
 	int rc = sqlite3_reset(s->st);
-	if (s->mid_write && rc != SQLITE_OK &&
-	    sqlite3_get_autocommit(d->h))
+	if (s->mid_write && rc != SQLITE_OK && sqlite3_get_autocommit(d->h))
 		/* the write's commit happened here and failed: whoever
 		 * answered before finalizing answered too early */
 		hub_logf(HUB_LOG_ERROR, "store",
