@@ -249,11 +249,8 @@ static int chk_seconds(const char *v, char *why, size_t n)
 
 static int chk_bool(const char *v, char *why, size_t n)
 {
-	static const char *const ok[] = {"true", "false", "yes", "no", "on",
-					 "off",	 "1",	  "0",	 NULL};
-	for (size_t i = 0; ok[i]; i++)
-		if (strcasecmp(v, ok[i]) == 0)
-			return 0;
+	if (hub_parse_bool(v) >= 0)
+		return 0;
 	snprintf(why, n, "must be true or false");
 	return -1;
 }
@@ -687,30 +684,43 @@ const char *hub_conf_get(const char *section, const char *key)
 	return e ? e->value : NULL;
 }
 
-long long hub_conf_int(const char *section, const char *key, long long def)
+int hub_parse_bool(const char *v)
 {
-	const char *v = hub_conf_get(section, key);
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	for (size_t i = 0; v && i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+int hub_parse_ll(const char *v, long long *out)
+{
 	char *end = NULL;
 	long long x;
 	if (!v || !*v)
-		return def;
+		return -1;
 	errno = 0;
 	x = strtoll(v, &end, 10);
-	return (errno || *end) ? def : x;
+	if (errno || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+long long hub_conf_int(const char *section, const char *key, long long def)
+{
+	long long x;
+	return hub_parse_ll(hub_conf_get(section, key), &x) == 0 ? x : def;
 }
 
 int hub_conf_bool(const char *section, const char *key, int def)
 {
-	const char *v = hub_conf_get(section, key);
-	if (!v)
-		return def;
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-	    !strcasecmp(v, "on") || !strcmp(v, "1"))
-		return 1;
-	if (!strcasecmp(v, "false") || !strcasecmp(v, "no") ||
-	    !strcasecmp(v, "off") || !strcmp(v, "0"))
-		return 0;
-	return def;
+	int b = hub_parse_bool(hub_conf_get(section, key));
+	return b < 0 ? def : b;
 }
 
 int hub_conf_line(const char *section, const char *key)

@@ -32,6 +32,12 @@ const char *hub_conf_get(const char *section, const char *key);
 long long hub_conf_int(const char *section, const char *key, long long def);
 int hub_conf_bool(const char *section, const char *key, int def);
 
+/* The one reading of setting values everywhere: a boolean is true, yes,
+ * on, 1 / false, no, off, 0 (any case): returns 1, 0, or -1 for anything
+ * else. An integer is a whole decimal: returns 0 with *out, or -1. */
+int hub_parse_bool(const char *v);
+int hub_parse_ll(const char *v, long long *out);
+
 /* Line of a key in the file (0 when it came from the environment or is
  * absent) and the file's path. */
 int hub_conf_line(const char *section, const char *key);

@@ -70,17 +70,11 @@ static int api_static_dir(hub_ctx *ctx, const char *prefix, const char *dir)
 
 static int value_ok(int type, const char *v)
 {
-	if (type == HUB_SETTING_INT) {
-		char *end = NULL;
-		errno = 0;
-		(void)strtoll(v, &end, 10);
-		return *v && !errno && !*end;
-	}
+	long long x;
+	if (type == HUB_SETTING_INT)
+		return hub_parse_ll(v, &x) == 0;
 	if (type == HUB_SETTING_BOOL)
-		return !strcasecmp(v, "true") || !strcasecmp(v, "false") ||
-		       !strcasecmp(v, "yes") || !strcasecmp(v, "no") ||
-		       !strcmp(v, "1") || !strcmp(v, "0") ||
-		       !strcasecmp(v, "on") || !strcasecmp(v, "off");
+		return hub_parse_bool(v) >= 0;
 	return 1;
 }
 
@@ -226,28 +220,14 @@ static const char *api_setting_str(hub_ctx *ctx, const char *key)
 
 static long long api_setting_int(hub_ctx *ctx, const char *key, long long def)
 {
-	const char *v = api_setting_str(ctx, key);
-	char *end = NULL;
 	long long x;
-	if (!v || !*v)
-		return def;
-	errno = 0;
-	x = strtoll(v, &end, 10);
-	return (errno || *end) ? def : x;
+	return hub_parse_ll(api_setting_str(ctx, key), &x) == 0 ? x : def;
 }
 
 static int api_setting_bool(hub_ctx *ctx, const char *key, int def)
 {
-	const char *v = api_setting_str(ctx, key);
-	if (!v)
-		return def;
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-	    !strcasecmp(v, "on") || !strcmp(v, "1"))
-		return 1;
-	if (!strcasecmp(v, "false") || !strcasecmp(v, "no") ||
-	    !strcasecmp(v, "off") || !strcmp(v, "0"))
-		return 0;
-	return def;
+	int b = hub_parse_bool(api_setting_str(ctx, key));
+	return b < 0 ? def : b;
 }
 
 static int api_setting_each(hub_ctx *ctx, const char *prefix,
