@@ -84,7 +84,11 @@
     range = document.getElementById('range');
     await BK.init();
     var q = BK.query('week');
-    monday = BK.monday(BK.validDate(q) ? q : BK.today());
+    var start = BK.today();
+    // on a weekend the rest of this week is over: open on the next one
+    if (!BK.validDate(q) && BK.weekday(start) >= 6)
+      start = BK.addDays(start, 8 - BK.weekday(start));
+    monday = BK.monday(BK.validDate(q) ? q : start);
     document.getElementById('prev').addEventListener('click', function () {
       go(BK.addDays(monday, -7)); });
     document.getElementById('next').addEventListener('click', function () {
