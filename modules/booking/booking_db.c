@@ -30,13 +30,60 @@ static int step_done(hub_stmt *st)
 	return rc == HUB_DB_DONE ? HUB_DB_OK : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
-/* Binds text, or NULL when s is NULL or empty and `empty_null`. */
-static int bind_text_or_null(hub_stmt *st, int idx, const char *s,
-			     int empty_null)
+#define ARG_INT	 BOOKING_ARG_INT
+#define ARG_TEXT BOOKING_ARG_TEXT
+#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+typedef booking_db_arg db_arg;
+
+/* An id or time that is NULL when not positive. */
+static db_arg arg_pos_or_null(int64_t v)
 {
-	if (!s || (empty_null && !*s))
-		return A->stmt_bind_null(st, idx);
-	return A->stmt_bind_text(st, idx, s);
+	return v > 0 ? ARG_INT(v) : BOOKING_ARG_NULL;
+}
+
+/* A text that is NULL when s is NULL or empty. */
+static db_arg arg_text_or_null(const char *s)
+{
+	return s && *s ? ARG_TEXT(s) : BOOKING_ARG_NULL;
+}
+
+int booking_db_prepare(hub_db *db, const char *sql, const booking_db_arg *args,
+		       int n, hub_stmt **st)
+{
+	int rc = A->db_prepare(db, sql, st);
+	for (int i = 0; rc == HUB_DB_OK && i < n; i++) {
+		if (args[i].kind == 'i')
+			rc = A->stmt_bind_int(*st, i + 1, args[i].i);
+		else if (args[i].kind == 't')
+			rc = A->stmt_bind_text(*st, i + 1, args[i].s);
+		else
+			rc = A->stmt_bind_null(*st, i + 1);
+	}
+	return rc;
+}
+
+/* Prepares, binds and runs a statement that returns no rows. */
+static int exec_args(hub_db *db, const char *sql, const db_arg *args, int n)
+{
+	hub_stmt *st = NULL;
+	int rc = booking_db_prepare(db, sql, args, n, &st);
+	if (rc == HUB_DB_OK)
+		rc = step_done(st);
+	A->stmt_finalize(st);
+	return rc;
+}
+
+/* Doubles the capacity *cap (or makes it `first`) of an array of
+ * `size`-byte elements; returns the reallocated array and updates *cap, or
+ * NULL when out of memory (v and *cap are then unchanged). */
+static void *grow(void *v, int *cap, size_t size, int first)
+{
+	int ncap = *cap ? *cap * 2 : first;
+	void *nv = realloc(v, size * (size_t)ncap);
+	if (nv)
+		*cap = ncap;
+	return nv;
 }
 
 /* ========================================================= consultants */
@@ -47,12 +94,14 @@ static int sync_tx(hub_db *db, void *ud)
 {
 	const booking_config *cfg = &booking_m.cfg;
 	int64_t now = (int64_t)time(NULL);
-	hub_stmt *st = NULL;
 	int rc = HUB_DB_OK;
 	(void)ud;
 
 	for (int i = 0; rc == HUB_DB_OK && i < cfg->nconsultants; i++) {
-		rc = A->db_prepare(
+		db_arg args[] = {ARG_TEXT(cfg->consultants[i].name),
+				 ARG_TEXT(cfg->consultants[i].calendar_id),
+				 ARG_INT(now), ARG_INT(now)};
+		rc = exec_args(
 		    db,
 		    "INSERT INTO booking_consultants (name, calendar_id, "
 		    "active, capacity, source, created_at, updated_at) "
@@ -65,20 +114,7 @@ static int sync_tx(hub_db *db, void *ud)
 		    "booking_consultants.calendar_id <> "
 		    "excluded.calendar_id OR booking_consultants.source <> "
 		    "'config'",
-		    &st);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 1, cfg->consultants[i].name);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 2,
-					       cfg->consultants[i].calendar_id);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 3, now);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 4, now);
-		if (rc == HUB_DB_OK)
-			rc = step_done(st);
-		A->stmt_finalize(st);
-		st = NULL;
+		    args, NARGS(args));
 	}
 	if (rc != HUB_DB_OK)
 		return rc;
@@ -95,19 +131,12 @@ static int sync_tx(hub_db *db, void *ud)
 			    strcmp(cfg->consultants[k].name, all[i].name) == 0;
 		if (found)
 			continue;
-		rc = A->db_prepare(db,
-				   "UPDATE booking_consultants SET active = 0, "
-				   "source = 'config_removed', updated_at = ? "
-				   "WHERE id = ?",
-				   &st);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 1, now);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 2, all[i].id);
-		if (rc == HUB_DB_OK)
-			rc = step_done(st);
-		A->stmt_finalize(st);
-		st = NULL;
+		db_arg args[] = {ARG_INT(now), ARG_INT(all[i].id)};
+		rc = exec_args(db,
+			       "UPDATE booking_consultants SET active = 0, "
+			       "source = 'config_removed', updated_at = ? "
+			       "WHERE id = ?",
+			       args, NARGS(args));
 	}
 	free(all);
 	return rc;
@@ -148,15 +177,12 @@ int booking_db_consultants(hub_db *db, int active_only,
 	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
 		booking_consultant *c;
 		if (cnt == cap) {
-			int ncap = cap ? cap * 2 : 16;
-			booking_consultant *nv =
-			    realloc(v, sizeof(*v) * (size_t)ncap);
+			booking_consultant *nv = grow(v, &cap, sizeof(*v), 16);
 			if (!nv) {
 				rc = HUB_DB_ERROR;
 				break;
 			}
 			v = nv;
-			cap = ncap;
 		}
 		c = &v[cnt++];
 		memset(c, 0, sizeof(*c));
@@ -190,16 +216,13 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 
 	*out = NULL;
 	*n = 0;
-	rc = A->db_prepare(db,
-			   "SELECT slot_start, COALESCE(consultant_id, 0) FROM "
-			   "booking_bookings WHERE slot_start >= ? AND "
-			   "slot_start < ? AND status = 'booked' ORDER BY "
-			   "slot_start",
-			   &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, from);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, to);
+	rc = booking_db_prepare(
+	    db,
+	    "SELECT slot_start, COALESCE(consultant_id, 0) FROM "
+	    "booking_bookings WHERE slot_start >= ? AND "
+	    "slot_start < ? AND status = 'booked' ORDER BY "
+	    "slot_start",
+	    (db_arg[]){ARG_INT(from), ARG_INT(to)}, 2, &st);
 	/* counted here rather than by GROUP BY: a covering-index scan in
 	 * slot order, no temporary b-trees */
 	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
@@ -214,15 +237,12 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 			continue;
 		}
 		if (cnt == cap) {
-			int ncap = cap ? cap * 2 : 64;
-			booking_count *nv =
-			    realloc(v, sizeof(*v) * (size_t)ncap);
+			booking_count *nv = grow(v, &cap, sizeof(*v), 64);
 			if (!nv) {
 				rc = HUB_DB_ERROR;
 				break;
 			}
 			v = nv;
-			cap = ncap;
 		}
 		v[cnt].slot_start = slot;
 		v[cnt].consultant_id = cid;
@@ -262,29 +282,23 @@ int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
 	*n = 0;
 	hub_date_format(from, f);
 	hub_date_format(to, t);
-	rc = A->db_prepare(db,
-			   "SELECT date, time, reason FROM booking_blocks "
-			   "WHERE date >= ? AND date <= ? ORDER BY date, time",
-			   &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 1, f);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, t);
+	rc = booking_db_prepare(
+	    db,
+	    "SELECT date, time, reason FROM booking_blocks "
+	    "WHERE date >= ? AND date <= ? ORDER BY date, time",
+	    (db_arg[]){ARG_TEXT(f), ARG_TEXT(t)}, 2, &st);
 	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
 		hub_date d;
 		rc = HUB_DB_OK;
 		if (hub_date_parse(A->col_text(st, 0), &d) != 0)
 			continue;
 		if (cnt == cap) {
-			int ncap = cap ? cap * 2 : 16;
-			booking_block *nv =
-			    realloc(v, sizeof(*v) * (size_t)ncap);
+			booking_block *nv = grow(v, &cap, sizeof(*v), 16);
 			if (!nv) {
 				rc = HUB_DB_ERROR;
 				break;
 			}
 			v = nv;
-			cap = ncap;
 		}
 		v[cnt].date = d;
 		v[cnt].minute = time_minute(A->col_text(st, 1));
@@ -323,14 +337,11 @@ int booking_db_blocked(hub_db *db, hub_date d, int minute, char *reason,
 	if (minute >= 0)
 		snprintf(hhmm, sizeof(hhmm), "%02d:%02d", minute / 60,
 			 minute % 60);
-	rc = A->db_prepare(db,
-			   "SELECT reason FROM booking_blocks WHERE date = ? "
-			   "AND (time = '' OR time = ?) ORDER BY time LIMIT 1",
-			   &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 1, date);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, hhmm);
+	rc = booking_db_prepare(
+	    db,
+	    "SELECT reason FROM booking_blocks WHERE date = ? "
+	    "AND (time = '' OR time = ?) ORDER BY time LIMIT 1",
+	    (db_arg[]){ARG_TEXT(date), ARG_TEXT(hhmm)}, 2, &st);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -371,61 +382,58 @@ void booking_db_read(hub_stmt *st, booking_row *r)
 	col_copy(st, 18, r->legacy_id, sizeof(r->legacy_id));
 }
 
-int booking_db_get(hub_db *db, int64_t id, booking_row *r)
+int booking_db_select_one(hub_db *db, const char *sql,
+			  const booking_db_arg *args, int n, booking_row *r)
 {
 	hub_stmt *st = NULL;
-	int rc =
-	    A->db_prepare(db, "SELECT " BOOKING_DB_COLS "WHERE b.id = ?", &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, id);
+	int rc = booking_db_prepare(db, sql, args, n, &st);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st);
-	if (rc == HUB_DB_ROW) {
+	if (rc == HUB_DB_ROW)
 		booking_db_read(st, r);
-		rc = HUB_DB_OK;
-	} else if (rc == HUB_DB_DONE) {
-		rc = HUB_DB_ENOTFOUND;
-	} else if (rc >= 0) {
-		rc = HUB_DB_ERROR;
-	}
 	A->stmt_finalize(st);
 	return rc;
 }
 
+int booking_db_find(hub_db *db, const char *sql, const booking_db_arg *args,
+		    int n, booking_row *r)
+{
+	int rc = booking_db_select_one(db, sql, args, n, r);
+	if (rc == HUB_DB_ROW)
+		return HUB_DB_OK;
+	if (rc == HUB_DB_DONE)
+		return HUB_DB_ENOTFOUND;
+	return rc >= 0 ? HUB_DB_ERROR : rc;
+}
+
+int booking_db_get(hub_db *db, int64_t id, booking_row *r)
+{
+	return booking_db_find(db, "SELECT " BOOKING_DB_COLS "WHERE b.id = ?",
+			       (db_arg[]){ARG_INT(id)}, 1, r);
+}
+
 int booking_db_lock_slot(hub_db *db, int64_t slot_start)
 {
-	hub_stmt *st = NULL;
-	int rc =
-	    A->db_prepare(db,
-			  "INSERT INTO booking_slot_locks (slot_start, "
-			  "version) VALUES (?, 1) ON CONFLICT (slot_start) "
-			  "DO UPDATE SET version = "
-			  "booking_slot_locks.version + 1",
-			  &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, slot_start);
-	if (rc == HUB_DB_OK)
-		rc = step_done(st);
-	A->stmt_finalize(st);
-	return rc;
+	return exec_args(db,
+			 "INSERT INTO booking_slot_locks (slot_start, "
+			 "version) VALUES (?, 1) ON CONFLICT (slot_start) "
+			 "DO UPDATE SET version = "
+			 "booking_slot_locks.version + 1",
+			 (db_arg[]){ARG_INT(slot_start)}, 1);
 }
 
 int booking_db_slot_count(hub_db *db, int64_t slot_start, int64_t cid,
 			  int64_t exclude_id, int *total, int *for_cons)
 {
 	hub_stmt *st = NULL;
-	int rc = A->db_prepare(
+	db_arg args[] = {ARG_INT(cid > 0 ? cid : -1), ARG_INT(slot_start),
+			 ARG_INT(exclude_id)};
+	int rc = booking_db_prepare(
 	    db,
 	    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN consultant_id = ? "
 	    "THEN 1 ELSE 0 END), 0) FROM booking_bookings WHERE "
 	    "slot_start = ? AND status = 'booked' AND id <> ?",
-	    &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, cid > 0 ? cid : -1);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, slot_start);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 3, exclude_id);
+	    args, NARGS(args), &st);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -444,9 +452,27 @@ int booking_db_insert(hub_db *db, booking_row *r)
 	hub_stmt *st = NULL;
 	char *key = booking_customer_key(r->last_name, r->first_name);
 	int rc = key ? HUB_DB_OK : HUB_DB_ERROR;
+	db_arg args[] = {ARG_INT(r->slot_start),
+			 ARG_INT(r->slot_end),
+			 ARG_TEXT(r->first_name),
+			 ARG_TEXT(r->last_name),
+			 ARG_TEXT(key),
+			 ARG_TEXT(r->description),
+			 ARG_TEXT(r->category),
+			 ARG_TEXT(r->color_id),
+			 arg_pos_or_null(r->consultant_id),
+			 ARG_TEXT(r->booked_by),
+			 ARG_INT(r->created_at),
+			 ARG_TEXT(r->status),
+			 ARG_TEXT(r->outcome),
+			 ARG_TEXT(r->outcome_source),
+			 arg_pos_or_null(r->outcome_at),
+			 arg_text_or_null(r->cancel_reason),
+			 ARG_INT(r->updated_at),
+			 arg_text_or_null(r->legacy_id)};
 
 	if (rc == HUB_DB_OK)
-		rc = A->db_prepare(
+		rc = booking_db_prepare(
 		    db,
 		    "INSERT INTO booking_bookings (slot_start, slot_end, "
 		    "first_name, last_name, customer_key, description, "
@@ -455,46 +481,7 @@ int booking_db_insert(hub_db *db, booking_row *r)
 		    "outcome_at, cancel_reason, updated_at, legacy_id) "
 		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 		    "?, ?, ?) RETURNING id",
-		    &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, r->slot_start);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, r->slot_end);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 3, r->first_name);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 4, r->last_name);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 5, key);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 6, r->description);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 7, r->category);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 8, r->color_id);
-	if (rc == HUB_DB_OK)
-		rc = r->consultant_id > 0
-			 ? A->stmt_bind_int(st, 9, r->consultant_id)
-			 : A->stmt_bind_null(st, 9);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 10, r->booked_by);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 11, r->created_at);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 12, r->status);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 13, r->outcome);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 14, r->outcome_source);
-	if (rc == HUB_DB_OK)
-		rc = r->outcome_at > 0 ? A->stmt_bind_int(st, 15, r->outcome_at)
-				       : A->stmt_bind_null(st, 15);
-	if (rc == HUB_DB_OK)
-		rc = bind_text_or_null(st, 16, r->cancel_reason, 1);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 17, r->updated_at);
-	if (rc == HUB_DB_OK)
-		rc = bind_text_or_null(st, 18, r->legacy_id, 1);
+		    args, NARGS(args), &st);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -510,8 +497,21 @@ int booking_db_insert(hub_db *db, booking_row *r)
 
 int booking_db_update(hub_db *db, const booking_row *r, const char *actor)
 {
-	hub_stmt *st = NULL;
-	int rc = A->db_prepare(
+	db_arg args[] = {ARG_INT(r->slot_start),
+			 ARG_INT(r->slot_end),
+			 arg_pos_or_null(r->consultant_id),
+			 ARG_TEXT(r->status),
+			 ARG_TEXT(r->outcome),
+			 ARG_TEXT(r->outcome_source),
+			 arg_pos_or_null(r->outcome_at),
+			 arg_text_or_null(r->cancel_reason),
+			 ARG_TEXT(r->status),
+			 ARG_INT(r->updated_at),
+			 ARG_TEXT(r->status),
+			 ARG_TEXT(actor),
+			 ARG_INT(r->updated_at),
+			 ARG_INT(r->id)};
+	return exec_args(
 	    db,
 	    "UPDATE booking_bookings SET slot_start = ?, slot_end = ?, "
 	    "consultant_id = ?, status = ?, outcome = ?, outcome_source = "
@@ -520,42 +520,7 @@ int booking_db_update(hub_db *db, const booking_row *r, const char *actor)
 	    "END, cancelled_by = CASE WHEN ? = 'cancelled' THEN "
 	    "COALESCE(cancelled_by, ?) ELSE NULL END, updated_at = ? "
 	    "WHERE id = ?",
-	    &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, r->slot_start);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, r->slot_end);
-	if (rc == HUB_DB_OK)
-		rc = r->consultant_id > 0
-			 ? A->stmt_bind_int(st, 3, r->consultant_id)
-			 : A->stmt_bind_null(st, 3);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 4, r->status);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 5, r->outcome);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 6, r->outcome_source);
-	if (rc == HUB_DB_OK)
-		rc = r->outcome_at > 0 ? A->stmt_bind_int(st, 7, r->outcome_at)
-				       : A->stmt_bind_null(st, 7);
-	if (rc == HUB_DB_OK)
-		rc = bind_text_or_null(st, 8, r->cancel_reason, 1);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 9, r->status);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 10, r->updated_at);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 11, r->status);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 12, actor);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 13, r->updated_at);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 14, r->id);
-	if (rc == HUB_DB_OK)
-		rc = step_done(st);
-	A->stmt_finalize(st);
-	return rc;
+	    args, NARGS(args));
 }
 
 /* ============================================================ history */
@@ -564,25 +529,12 @@ int booking_db_history_add(hub_db *db, int64_t booking_id, int64_t at,
 			   const char *actor, const char *action,
 			   const char *detail)
 {
-	hub_stmt *st = NULL;
-	int rc = A->db_prepare(db,
-			       "INSERT INTO booking_history (booking_id, at, "
-			       "actor, action, detail) VALUES (?, ?, ?, ?, ?)",
-			       &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, booking_id);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, at);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 3, actor);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 4, action);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 5, detail ? detail : "{}");
-	if (rc == HUB_DB_OK)
-		rc = step_done(st);
-	A->stmt_finalize(st);
-	return rc;
+	db_arg args[] = {ARG_INT(booking_id), ARG_INT(at), ARG_TEXT(actor),
+			 ARG_TEXT(action), ARG_TEXT(detail ? detail : "{}")};
+	return exec_args(db,
+			 "INSERT INTO booking_history (booking_id, at, "
+			 "actor, action, detail) VALUES (?, ?, ?, ?, ?)",
+			 args, NARGS(args));
 }
 
 int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b)
@@ -590,12 +542,11 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b)
 	hub_stmt *st = NULL;
 	int rc, first = 1;
 
-	rc = A->db_prepare(db,
-			   "SELECT at, actor, action, detail FROM "
-			   "booking_history WHERE booking_id = ? ORDER BY id",
-			   &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, booking_id);
+	rc = booking_db_prepare(
+	    db,
+	    "SELECT at, actor, action, detail FROM "
+	    "booking_history WHERE booking_id = ? ORDER BY id",
+	    (db_arg[]){ARG_INT(booking_id)}, 1, &st);
 	booking_buf_puts(b, "[");
 	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
 		const char *detail = A->col_text(st, 3);
@@ -640,16 +591,13 @@ int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,
 			char hash[65], int *status, char **response)
 {
 	hub_stmt *st = NULL;
-	int rc = A->db_prepare(db,
-			       "SELECT request_hash, status, response FROM "
-			       "booking_idempotency WHERE user_id = ? AND "
-			       "idem_key = ?",
-			       &st);
+	int rc = booking_db_prepare(
+	    db,
+	    "SELECT request_hash, status, response FROM "
+	    "booking_idempotency WHERE user_id = ? AND "
+	    "idem_key = ?",
+	    (db_arg[]){ARG_INT(user_id), ARG_TEXT(key)}, 2, &st);
 	*response = NULL;
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, user_id);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, key);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -669,41 +617,21 @@ int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,
 int booking_db_idem_put(hub_db *db, int64_t user_id, const char *key,
 			const char *hash, int status, const char *response)
 {
-	hub_stmt *st = NULL;
-	int rc = A->db_prepare(db,
-			       "INSERT INTO booking_idempotency (user_id, "
-			       "idem_key, request_hash, status, response, "
-			       "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			       &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, user_id);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, key);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 3, hash);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 4, status);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 5, response);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 6, (int64_t)time(NULL));
-	if (rc == HUB_DB_OK)
-		rc = step_done(st);
-	A->stmt_finalize(st);
-	return rc;
+	db_arg args[] = {ARG_INT(user_id),   ARG_TEXT(key),
+			 ARG_TEXT(hash),     ARG_INT(status),
+			 ARG_TEXT(response), ARG_INT(time(NULL))};
+	return exec_args(db,
+			 "INSERT INTO booking_idempotency (user_id, "
+			 "idem_key, request_hash, status, response, "
+			 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			 args, NARGS(args));
 }
 
 int booking_db_idem_purge(hub_db *db, int64_t before)
 {
-	hub_stmt *st = NULL;
-	int rc = A->db_prepare(db,
-			       "DELETE FROM booking_idempotency WHERE "
-			       "created_at < ?",
-			       &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, before);
-	if (rc == HUB_DB_OK)
-		rc = step_done(st);
-	A->stmt_finalize(st);
+	int rc = exec_args(db,
+			   "DELETE FROM booking_idempotency WHERE "
+			   "created_at < ?",
+			   (db_arg[]){ARG_INT(before)}, 1);
 	return rc == HUB_DB_OK ? A->db_changes(db) : rc;
 }

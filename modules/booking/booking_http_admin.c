@@ -198,36 +198,29 @@ static int block_add_fn(hub_db *db, void *ud)
 	block_tx *t = ud;
 	hub_stmt *st = NULL;
 	char target[24];
-	int rc =
-	    A->db_prepare(db,
-			  "INSERT INTO booking_blocks (date, time, reason, "
-			  "added_by, added_at) VALUES (?, ?, ?, ?, ?)",
-			  &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 1, t->date);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, t->time);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 3, t->reason);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 4, t->user);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 5, (int64_t)time(NULL));
+	booking_db_arg args[] = {
+	    BOOKING_ARG_TEXT(t->date), BOOKING_ARG_TEXT(t->time),
+	    BOOKING_ARG_TEXT(t->reason), BOOKING_ARG_TEXT(t->user),
+	    BOOKING_ARG_INT(time(NULL))};
+	int rc = booking_db_prepare(db,
+				    "INSERT INTO booking_blocks (date, time, "
+				    "reason, added_by, added_at) VALUES (?, "
+				    "?, ?, ?, ?)",
+				    args, 5, &st);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st);
 	A->stmt_finalize(st);
 	st = NULL;
 	if (rc != HUB_DB_DONE)
 		return rc < 0 ? rc : HUB_DB_ERROR;
-	rc = A->db_prepare(db,
-			   "SELECT COUNT(*) FROM booking_bookings WHERE "
-			   "slot_start >= ? AND slot_start < ? AND status = "
-			   "'booked'",
-			   &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, t->from);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, t->to);
+	rc = booking_db_prepare(
+	    db,
+	    "SELECT COUNT(*) FROM booking_bookings WHERE "
+	    "slot_start >= ? AND slot_start < ? AND status = "
+	    "'booked'",
+	    (booking_db_arg[]){BOOKING_ARG_INT(t->from),
+			       BOOKING_ARG_INT(t->to)},
+	    2, &st);
 	if (rc == HUB_DB_OK && A->stmt_step(st) == HUB_DB_ROW)
 		t->affected = (int)A->col_int(st, 0);
 	A->stmt_finalize(st);
@@ -327,14 +320,11 @@ static int block_del_fn(hub_db *db, void *ud)
 	block_tx *t = ud;
 	hub_stmt *st = NULL;
 	char target[24];
-	int rc = A->db_prepare(db,
-			       "DELETE FROM booking_blocks WHERE date = ? AND "
-			       "time = ?",
-			       &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 1, t->date);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, t->time);
+	int rc = booking_db_prepare(
+	    db, "DELETE FROM booking_blocks WHERE date = ? AND time = ?",
+	    (booking_db_arg[]){BOOKING_ARG_TEXT(t->date),
+			       BOOKING_ARG_TEXT(t->time)},
+	    2, &st);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK : HUB_DB_ERROR;
 	A->stmt_finalize(st);
@@ -411,30 +401,21 @@ static int cons_fn(hub_db *db, void *ud)
 	int rc;
 
 	if (t->id == 0) {
-		rc =
-		    A->db_prepare(db,
-				  "INSERT INTO booking_consultants (name, "
-				  "email, calendar_id, active, capacity, "
-				  "source, created_at, updated_at) VALUES "
-				  "(?, ?, ?, ?, ?, 'admin', ?, ?) RETURNING id",
-				  &st);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 1, t->name);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 2, t->email ? t->email : "");
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(
-			    st, 3, t->calendar_id ? t->calendar_id : "");
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 4,
-					      t->active < 0 ? 1 : t->active);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(
-			    st, 5, t->capacity < 0 ? 0 : t->capacity);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 6, now);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 7, now);
+		booking_db_arg args[] = {
+		    BOOKING_ARG_TEXT(t->name),
+		    BOOKING_ARG_TEXT(t->email ? t->email : ""),
+		    BOOKING_ARG_TEXT(t->calendar_id ? t->calendar_id : ""),
+		    BOOKING_ARG_INT(t->active < 0 ? 1 : t->active),
+		    BOOKING_ARG_INT(t->capacity < 0 ? 0 : t->capacity),
+		    BOOKING_ARG_INT(now),
+		    BOOKING_ARG_INT(now)};
+		rc = booking_db_prepare(
+		    db,
+		    "INSERT INTO booking_consultants (name, email, "
+		    "calendar_id, active, capacity, source, created_at, "
+		    "updated_at) VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) "
+		    "RETURNING id",
+		    args, 7, &st);
 		if (rc == HUB_DB_OK)
 			rc = A->stmt_step(st);
 		if (rc == HUB_DB_ROW) {
@@ -446,33 +427,24 @@ static int cons_fn(hub_db *db, void *ud)
 		}
 		A->stmt_finalize(st);
 	} else {
-		rc = A->db_prepare(
+		booking_db_arg args[] = {
+		    t->email ? BOOKING_ARG_TEXT(t->email) : BOOKING_ARG_NULL,
+		    t->calendar_id ? BOOKING_ARG_TEXT(t->calendar_id)
+				   : BOOKING_ARG_NULL,
+		    BOOKING_ARG_INT(t->capacity),
+		    BOOKING_ARG_INT(t->capacity),
+		    BOOKING_ARG_INT(t->active),
+		    BOOKING_ARG_INT(t->active),
+		    BOOKING_ARG_INT(now),
+		    BOOKING_ARG_INT(t->id)};
+		rc = booking_db_prepare(
 		    db,
 		    "UPDATE booking_consultants SET email = COALESCE(?, "
 		    "email), calendar_id = COALESCE(?, calendar_id), "
 		    "capacity = CASE WHEN ? < 0 THEN capacity ELSE ? END, "
 		    "active = CASE WHEN ? < 0 THEN active ELSE ? END, "
 		    "updated_at = ? WHERE id = ?",
-		    &st);
-		if (rc == HUB_DB_OK)
-			rc = t->email ? A->stmt_bind_text(st, 1, t->email)
-				      : A->stmt_bind_null(st, 1);
-		if (rc == HUB_DB_OK)
-			rc = t->calendar_id
-				 ? A->stmt_bind_text(st, 2, t->calendar_id)
-				 : A->stmt_bind_null(st, 2);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 3, t->capacity);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 4, t->capacity);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 5, t->active);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 6, t->active);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 7, now);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 8, t->id);
+		    args, 8, &st);
 		if (rc == HUB_DB_OK)
 			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
 							     : HUB_DB_ERROR;
@@ -549,6 +521,33 @@ static int reply_consultant(hub_req *req, hub_db *db, int64_t id, int status)
 	return booking_reply_buf(req, status, &b);
 }
 
+/* Checks a consultant body (only `fields`; name required when with_name;
+ * email, calendar_id, capacity, active) into *t and that the database is
+ * there. Answers and returns -1 when refused. */
+static int cons_body(hub_req *req, const cJSON *body, const char *const *fields,
+		     int with_name, hub_db *db, cons_tx *t)
+{
+	if (hubkit_only_fields(A, req, body, fields) != 0 ||
+	    (with_name && hubkit_str_field(A, req, body, "name", 1, 1, 100,
+					   &t->name) != 0) ||
+	    hubkit_str_field(A, req, body, "email", 0, 0, 200, &t->email) !=
+		0 ||
+	    hubkit_str_field(A, req, body, "calendar_id", 0, 0, 250,
+			     &t->calendar_id) != 0 ||
+	    cons_numbers(req, body, t) != 0)
+		return -1;
+	if (t->email && *t->email && !strchr(t->email, '@')) {
+		hubkit_invalid(A, req, "email", "must be an email address");
+		return -1;
+	}
+	if (!db) {
+		booking_reply_db_error(req, db, HUB_DB_ERROR);
+		return -1;
+	}
+	t->req = req;
+	return 0;
+}
+
 int booking_h_consultant_add(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {
@@ -562,22 +561,8 @@ int booking_h_consultant_add(hub_req *req, void *ud)
 	memset(&t, 0, sizeof(t));
 	if (hubkit_read_json(A, req, &body) != 0)
 		return 0;
-	if (hubkit_only_fields(A, req, body, fields) != 0 ||
-	    hubkit_str_field(A, req, body, "name", 1, 1, 100, &t.name) != 0 ||
-	    hubkit_str_field(A, req, body, "email", 0, 0, 200, &t.email) != 0 ||
-	    hubkit_str_field(A, req, body, "calendar_id", 0, 0, 250,
-			     &t.calendar_id) != 0 ||
-	    cons_numbers(req, body, &t) != 0)
+	if (cons_body(req, body, fields, 1, db, &t) != 0)
 		goto out;
-	if (t.email && *t.email && !strchr(t.email, '@')) {
-		hubkit_invalid(A, req, "email", "must be an email address");
-		goto out;
-	}
-	if (!db) {
-		booking_reply_db_error(req, db, HUB_DB_ERROR);
-		goto out;
-	}
-	t.req = req;
 	rc = booking_db_ensure_consultants(db);
 	if (rc == HUB_DB_OK)
 		rc = A->db_transaction(db, cons_fn, &t);
@@ -612,21 +597,8 @@ int booking_h_consultant_patch(hub_req *req, void *ud)
 				      "no such consultant", NULL);
 	if (hubkit_read_json(A, req, &body) != 0)
 		return 0;
-	if (hubkit_only_fields(A, req, body, fields) != 0 ||
-	    hubkit_str_field(A, req, body, "email", 0, 0, 200, &t.email) != 0 ||
-	    hubkit_str_field(A, req, body, "calendar_id", 0, 0, 250,
-			     &t.calendar_id) != 0 ||
-	    cons_numbers(req, body, &t) != 0)
+	if (cons_body(req, body, fields, 0, db, &t) != 0)
 		goto out;
-	if (t.email && *t.email && !strchr(t.email, '@')) {
-		hubkit_invalid(A, req, "email", "must be an email address");
-		goto out;
-	}
-	if (!db) {
-		booking_reply_db_error(req, db, HUB_DB_ERROR);
-		goto out;
-	}
-	t.req = req;
 	t.id = id;
 	rc = A->db_transaction(db, cons_fn, &t);
 	if (rc == BOOKING_TX_NOTFOUND)

@@ -209,6 +209,33 @@ static void run_change(hub_req *req, hub_db *db, change_tx *t)
 	}
 }
 
+/* Start of a change handler: the caller, the booking it may change
+ * (t->row), the JSON body and the time now. Answers and returns -1 when
+ * refused. */
+static int change_begin(hub_req *req, hub_db *db, hub_user *u, change_tx *t,
+			cJSON **body)
+{
+	memset(t, 0, sizeof(*t));
+	if (booking_req_user(req, u) != 0 ||
+	    booking_load_target(req, db, u, &t->row) != 0)
+		return -1;
+	if (hubkit_read_json(A, req, body) != 0)
+		return -1;
+	t->now = (int64_t)time(NULL);
+	return 0;
+}
+
+/* Runs the checked change `action` of t->row for u. */
+static void change_run(hub_req *req, hub_db *db, hub_user *u, change_tx *t,
+		       const char *action)
+{
+	t->req = req;
+	t->user = u;
+	t->id = t->row.id;
+	t->action = action;
+	run_change(req, db, t);
+}
+
 int booking_h_cancel(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {"reason", NULL};
@@ -218,22 +245,11 @@ int booking_h_cancel(hub_req *req, void *ud)
 	hub_user u;
 	(void)ud;
 
-	memset(&t, 0, sizeof(t));
-	if (booking_req_user(req, &u) != 0 ||
-	    booking_load_target(req, db, &u, &t.row) != 0)
-		return 0;
-	if (hubkit_read_json(A, req, &body) != 0)
+	if (change_begin(req, db, &u, &t, &body) != 0)
 		return 0;
 	if (hubkit_only_fields(A, req, body, fields) == 0 &&
-	    hubkit_str_field(A, req, body, "reason", 1, 1, 500, &t.reason) ==
-		0) {
-		t.req = req;
-		t.user = &u;
-		t.id = t.row.id;
-		t.action = "cancel";
-		t.now = (int64_t)time(NULL);
-		run_change(req, db, &t);
-	}
+	    hubkit_str_field(A, req, body, "reason", 1, 1, 500, &t.reason) == 0)
+		change_run(req, db, &u, &t, "cancel");
 	cJSON_Delete(body);
 	return 0;
 }
@@ -249,13 +265,8 @@ int booking_h_reschedule(hub_req *req, void *ud)
 	int rc;
 	(void)ud;
 
-	memset(&t, 0, sizeof(t));
-	if (booking_req_user(req, &u) != 0 ||
-	    booking_load_target(req, db, &u, &t.row) != 0)
+	if (change_begin(req, db, &u, &t, &body) != 0)
 		return 0;
-	if (hubkit_read_json(A, req, &body) != 0)
-		return 0;
-	t.now = (int64_t)time(NULL);
 	if (hubkit_only_fields(A, req, body, fields) != 0 ||
 	    hubkit_str_field(A, req, body, "start", 1, 1, 64, &start) != 0 ||
 	    booking_check_start(req, "start", start, t.now, &t.slot) != 0)
@@ -287,11 +298,7 @@ int booking_h_reschedule(hub_req *req, void *ud)
 		    "the booking's consultant is not available then");
 		goto out;
 	}
-	t.req = req;
-	t.user = &u;
-	t.id = t.row.id;
-	t.action = "reschedule";
-	run_change(req, db, &t);
+	change_run(req, db, &u, &t, "reschedule");
 out:
 	cJSON_Delete(body);
 	return 0;
@@ -308,13 +315,8 @@ int booking_h_outcome(hub_req *req, void *ud)
 	int rc;
 	(void)ud;
 
-	memset(&t, 0, sizeof(t));
-	if (booking_req_user(req, &u) != 0 ||
-	    booking_load_target(req, db, &u, &t.row) != 0)
+	if (change_begin(req, db, &u, &t, &body) != 0)
 		return 0;
-	if (hubkit_read_json(A, req, &body) != 0)
-		return 0;
-	t.now = (int64_t)time(NULL);
 	if (hubkit_only_fields(A, req, body, fields) != 0 ||
 	    hubkit_str_field(A, req, body, "outcome", 1, 1, 16, &outcome) != 0)
 		goto out;
@@ -346,12 +348,8 @@ int booking_h_outcome(hub_req *req, void *ud)
 			goto out;
 		}
 	}
-	t.req = req;
-	t.user = &u;
-	t.id = t.row.id;
-	t.action = "outcome";
 	t.outcome = outcome;
-	run_change(req, db, &t);
+	change_run(req, db, &u, &t, "outcome");
 out:
 	cJSON_Delete(body);
 	return 0;

@@ -177,28 +177,21 @@ static int import_blocks(hub_db *db, const char *dir, int *count, char *err,
 			rc = -1;
 			break;
 		}
-		rc = A->db_prepare(
+		const char *reason = str_of(it, "reason");
+		const char *by = str_of(it, "added_by");
+		booking_db_arg args[] = {
+		    BOOKING_ARG_TEXT(key),
+		    BOOKING_ARG_TEXT(reason ? reason : "blocked"),
+		    BOOKING_ARG_TEXT(by ? by : "import"),
+		    BOOKING_ARG_INT(added)};
+		rc = booking_db_prepare(
 		    db,
 		    "INSERT INTO booking_blocks (date, time, reason, "
 		    "added_by, added_at) VALUES (?, '', ?, ?, ?) ON "
 		    "CONFLICT (date, time) DO UPDATE SET reason = "
 		    "excluded.reason, added_by = excluded.added_by, "
 		    "added_at = excluded.added_at",
-		    &st);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 1, key);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 2,
-					       str_of(it, "reason")
-						   ? str_of(it, "reason")
-						   : "blocked");
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 3,
-					       str_of(it, "added_by")
-						   ? str_of(it, "added_by")
-						   : "import");
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 4, added);
+		    args, 4, &st);
 		if (rc == HUB_DB_OK)
 			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
 							     : HUB_DB_ERROR;
@@ -317,22 +310,14 @@ static int row_of_line(const cJSON *o, booking_row *r, char *why, size_t whylen)
 /* The id of the booking with legacy id `lid`, 0 when none, < 0 error. */
 static int64_t legacy_lookup(hub_db *db, const char *lid, booking_row *cur)
 {
-	hub_stmt *st = NULL;
-	int64_t id = 0;
-	int rc = A->db_prepare(
-	    db, "SELECT " BOOKING_DB_COLS "WHERE b.legacy_id = ?", &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 1, lid);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
-	if (rc == HUB_DB_ROW) {
-		booking_db_read(st, cur);
-		id = cur->id;
-	} else if (rc != HUB_DB_DONE) {
-		id = rc < 0 ? rc : HUB_DB_ERROR;
-	}
-	A->stmt_finalize(st);
-	return id;
+	int rc = booking_db_select_one(
+	    db, "SELECT " BOOKING_DB_COLS "WHERE b.legacy_id = ?",
+	    (booking_db_arg[]){BOOKING_ARG_TEXT(lid)}, 1, cur);
+	if (rc == HUB_DB_ROW)
+		return cur->id;
+	if (rc == HUB_DB_DONE)
+		return 0;
+	return rc < 0 ? rc : HUB_DB_ERROR;
 }
 
 /* Updates the imported facts of an existing booking (not its outcome). */
@@ -340,34 +325,21 @@ static int update_facts(hub_db *db, const booking_row *r, int64_t id)
 {
 	hub_stmt *st = NULL;
 	char *key = booking_customer_key(r->last_name, r->first_name);
-	int rc = key ? A->db_prepare(db,
-				     "UPDATE booking_bookings SET slot_start = "
-				     "?, slot_end = ?, first_name = ?, "
-				     "last_name = ?, customer_key = ?, "
-				     "category = ?, color_id = ?, booked_by = "
-				     "?, created_at = ? WHERE id = ?",
-				     &st)
+	booking_db_arg args[] = {
+	    BOOKING_ARG_INT(r->slot_start),  BOOKING_ARG_INT(r->slot_end),
+	    BOOKING_ARG_TEXT(r->first_name), BOOKING_ARG_TEXT(r->last_name),
+	    BOOKING_ARG_TEXT(key),	     BOOKING_ARG_TEXT(r->category),
+	    BOOKING_ARG_TEXT(r->color_id),   BOOKING_ARG_TEXT(r->booked_by),
+	    BOOKING_ARG_INT(r->created_at),  BOOKING_ARG_INT(id)};
+	int rc = key ? booking_db_prepare(db,
+					  "UPDATE booking_bookings SET "
+					  "slot_start = ?, slot_end = ?, "
+					  "first_name = ?, last_name = ?, "
+					  "customer_key = ?, category = ?, "
+					  "color_id = ?, booked_by = ?, "
+					  "created_at = ? WHERE id = ?",
+					  args, 10, &st)
 		     : HUB_DB_ERROR;
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, r->slot_start);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 2, r->slot_end);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 3, r->first_name);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 4, r->last_name);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 5, key);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 6, r->category);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 7, r->color_id);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 8, r->booked_by);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 9, r->created_at);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 10, id);
 	if (rc == HUB_DB_OK)
 		rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK : HUB_DB_ERROR;
 	A->stmt_finalize(st);
@@ -435,14 +407,13 @@ static int apply_line(hub_db *db, const cJSON *o, int is_outcome,
 		/* the outcome line carries the description the booking
 		 * line only measured */
 		hub_stmt *st = NULL;
-		rc = A->db_prepare(db,
-				   "UPDATE booking_bookings SET description = "
-				   "? WHERE id = ?",
-				   &st);
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 1, str_of(o, "description"));
-		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_int(st, 2, cur.id);
+		rc = booking_db_prepare(
+		    db,
+		    "UPDATE booking_bookings SET description = ? WHERE id = ?",
+		    (booking_db_arg[]){
+			BOOKING_ARG_TEXT(str_of(o, "description")),
+			BOOKING_ARG_INT(cur.id)},
+		    2, &st);
 		if (rc == HUB_DB_OK)
 			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
 							     : HUB_DB_ERROR;

@@ -30,7 +30,6 @@ static int find_booking(hub_db *db, const hub_cal_event *ev, booking_row *r)
 	long long id;
 	char last[BOOKING_NAME_BYTES], first[BOOKING_NAME_BYTES];
 	char *key;
-	hub_stmt *st = NULL;
 	int rc;
 
 	if (strncmp(ev->hub_key, "booking-", 8) == 0) {
@@ -48,26 +47,14 @@ static int find_booking(hub_db *db, const hub_cal_event *ev, booking_row *r)
 	key = booking_customer_key(last, first);
 	if (!key)
 		return HUB_DB_ERROR;
-	rc = A->db_prepare(db,
-			   "SELECT " BOOKING_DB_COLS
-			   "WHERE b.slot_start = ? AND b.customer_key = ? AND "
-			   "b.legacy_id IS NOT NULL ORDER BY b.id LIMIT 1",
-			   &st);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_int(st, 1, ev->start_utc);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 2, key);
-	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
-	if (rc == HUB_DB_ROW) {
-		booking_db_read(st, r);
-		rc = HUB_DB_OK;
-	} else if (rc == HUB_DB_DONE) {
-		rc = HUB_DB_ENOTFOUND;
-	} else if (rc >= 0) {
-		rc = HUB_DB_ERROR;
-	}
-	A->stmt_finalize(st);
+	rc =
+	    booking_db_find(db,
+			    "SELECT " BOOKING_DB_COLS
+			    "WHERE b.slot_start = ? AND b.customer_key = ? AND "
+			    "b.legacy_id IS NOT NULL ORDER BY b.id LIMIT 1",
+			    (booking_db_arg[]){BOOKING_ARG_INT(ev->start_utc),
+					       BOOKING_ARG_TEXT(key)},
+			    2, r);
 	free(key);
 	return rc;
 }

@@ -51,6 +51,50 @@ static void add_cursor(cJSON *o, int more, int64_t last)
 	}
 }
 
+/* Answers one page of a list: steps st (which selected up to limit + 1
+ * rows), turns each of the first `limit` rows into an item with `row`
+ * (which also gives the row's id for the cursor), finalizes st and replies
+ * 200 {items, next_cursor}, or 500 when a step fails. */
+static int reply_page(hub_req *req, hub_stmt *st, long long limit,
+		      cJSON *(*row)(hub_stmt *st, int64_t *id))
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *items = cJSON_AddArrayToObject(o, "items");
+	int64_t last = 0;
+	int rc, n = 0, more = 0;
+	while ((rc = hub_stmt_step(st)) == HUB_DB_ROW) {
+		if (n == limit) {
+			more = 1;
+			break;
+		}
+		cJSON_AddItemToArray(items, row(st, &last));
+		n++;
+	}
+	hub_stmt_finalize(st);
+	if (rc != HUB_DB_ROW && rc != HUB_DB_DONE) {
+		cJSON_Delete(o);
+		return id_http_db_error(req);
+	}
+	add_cursor(o, more, last);
+	return hubkit_reply_cjson(g_id_api, req, 200, o);
+}
+
+/* Answers GET of a list paged by id: sql selects the rows with id > ?
+ * (the cursor) up to LIMIT ? (limit + 1); see reply_page. */
+static int list_after_cursor(hub_req *req, const char *sql,
+			     cJSON *(*row)(hub_stmt *st, int64_t *id))
+{
+	long long limit, cursor;
+	hub_stmt *st = NULL;
+	hub_db *db;
+	if (page_args(req, &limit, &cursor) != 0 || !(db = id_http_db(req)))
+		return 0;
+	if (id_prepare(db, &st, sql, "ii", (int64_t)cursor,
+		       (int64_t)limit + 1) != HUB_DB_OK)
+		return id_http_db_error(req);
+	return reply_page(req, st, limit, row);
+}
+
 /* The user named by the {name} path parameter; answers 404 and returns -1
  * when there is none. */
 static int path_user(hub_req *req, hub_db *db, id_user *u)
@@ -102,54 +146,29 @@ static int64_t consultant_field(hub_req *req, const cJSON *o)
 
 /* ================================================================ users */
 
+/* A user row (ID_USER_COLS, then locked_until) as a list item. */
+static cJSON *user_item(hub_stmt *st, int64_t *id)
+{
+	id_user u;
+	int64_t until;
+	cJSON *j;
+	id_user_read_row(st, &u);
+	until = hub_col_int(st, 11);
+	j = id_http_user_json(&u);
+	id_http_add_time(j, "locked_until", until > id_now() ? until : 0);
+	*id = u.id;
+	return j;
+}
+
 static int h_users_list(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
-	long long limit, cursor;
-	hub_stmt *st = NULL;
-	cJSON *o, *items;
-	int64_t last = 0;
-	hub_db *db;
-	int rc, n = 0, more = 0;
 	(void)ud;
-
-	if (page_args(req, &limit, &cursor) != 0 || !(db = id_http_db(req)))
-		return 0;
-	rc =
-	    id_prepare(db, &st,
-		       "SELECT " ID_USER_COLS ", f.locked_until FROM users "
-		       "LEFT JOIN auth_failures f ON f.kind = 'acct' AND "
-		       "f.key = users.username_key WHERE users.id > ? ORDER BY "
-		       "users.id LIMIT ?",
-		       "ii", (int64_t)cursor, (int64_t)limit + 1);
-	if (rc != HUB_DB_OK)
-		return id_http_db_error(req);
-	o = cJSON_CreateObject();
-	items = cJSON_AddArrayToObject(o, "items");
-	while ((rc = hub_stmt_step(st)) == HUB_DB_ROW) {
-		id_user u;
-		int64_t until;
-		cJSON *j;
-		if (n == limit) {
-			more = 1;
-			break;
-		}
-		id_user_read_row(st, &u);
-		until = hub_col_int(st, 11);
-		j = id_http_user_json(&u);
-		id_http_add_time(j, "locked_until",
-				 until > id_now() ? until : 0);
-		cJSON_AddItemToArray(items, j);
-		last = u.id;
-		n++;
-	}
-	hub_stmt_finalize(st);
-	if (rc != HUB_DB_ROW && rc != HUB_DB_DONE) {
-		cJSON_Delete(o);
-		return id_http_db_error(req);
-	}
-	add_cursor(o, more, last);
-	return hubkit_reply_cjson(A, req, 200, o);
+	return list_after_cursor(
+	    req,
+	    "SELECT " ID_USER_COLS ", f.locked_until FROM users LEFT JOIN "
+	    "auth_failures f ON f.kind = 'acct' AND f.key = "
+	    "users.username_key WHERE users.id > ? ORDER BY users.id LIMIT ?",
+	    user_item);
 }
 
 /* Readable one-time passwords for accounts an admin creates. */
@@ -481,51 +500,28 @@ out:
 
 /* =============================================================== tokens */
 
+/* A token row (id, name, scope, created_by, created_at, last_used_at). */
+static cJSON *token_item(hub_stmt *st, int64_t *id)
+{
+	cJSON *j = cJSON_CreateObject();
+	*id = hub_col_int(st, 0);
+	cJSON_AddNumberToObject(j, "id", (double)*id);
+	cJSON_AddStringToObject(j, "name", hub_col_text(st, 1));
+	cJSON_AddStringToObject(j, "scope", hub_col_text(st, 2));
+	cJSON_AddStringToObject(j, "created_by", hub_col_text(st, 3));
+	id_http_add_time(j, "created_at", hub_col_int(st, 4));
+	id_http_add_time(j, "last_used_at", hub_col_int(st, 5));
+	return j;
+}
+
 static int h_tokens_list(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
-	long long limit, cursor;
-	hub_stmt *st = NULL;
-	cJSON *o, *items;
-	int64_t last = 0;
-	hub_db *db;
-	int rc, n = 0, more = 0;
 	(void)ud;
-	if (page_args(req, &limit, &cursor) != 0 || !(db = id_http_db(req)))
-		return 0;
-	rc = id_prepare(db, &st,
-			"SELECT id, name, scope, created_by, created_at, "
-			"last_used_at FROM auth_tokens WHERE id > ? ORDER BY "
-			"id LIMIT ?",
-			"ii", (int64_t)cursor, (int64_t)limit + 1);
-	if (rc != HUB_DB_OK)
-		return id_http_db_error(req);
-	o = cJSON_CreateObject();
-	items = cJSON_AddArrayToObject(o, "items");
-	while ((rc = hub_stmt_step(st)) == HUB_DB_ROW) {
-		cJSON *j;
-		if (n == limit) {
-			more = 1;
-			break;
-		}
-		j = cJSON_CreateObject();
-		last = hub_col_int(st, 0);
-		cJSON_AddNumberToObject(j, "id", (double)last);
-		cJSON_AddStringToObject(j, "name", hub_col_text(st, 1));
-		cJSON_AddStringToObject(j, "scope", hub_col_text(st, 2));
-		cJSON_AddStringToObject(j, "created_by", hub_col_text(st, 3));
-		id_http_add_time(j, "created_at", hub_col_int(st, 4));
-		id_http_add_time(j, "last_used_at", hub_col_int(st, 5));
-		cJSON_AddItemToArray(items, j);
-		n++;
-	}
-	hub_stmt_finalize(st);
-	if (rc != HUB_DB_ROW && rc != HUB_DB_DONE) {
-		cJSON_Delete(o);
-		return id_http_db_error(req);
-	}
-	add_cursor(o, more, last);
-	return hubkit_reply_cjson(A, req, 200, o);
+	return list_after_cursor(req,
+				 "SELECT id, name, scope, created_by, "
+				 "created_at, last_used_at FROM auth_tokens "
+				 "WHERE id > ? ORDER BY id LIMIT ?",
+				 token_item);
 }
 
 static const char *const token_fields[] = {"name", "scope", NULL};
@@ -619,6 +615,28 @@ static int parse_since(const char *s, int64_t *out)
 	return -1;
 }
 
+/* An audit_log row (id, at, actor, action, then the nullable target,
+ * detail, client, request_id). */
+static cJSON *audit_item(hub_stmt *st, int64_t *id)
+{
+	static const char *const names[] = {"target", "detail", "client",
+					    "request_id"};
+	cJSON *j = cJSON_CreateObject();
+	*id = hub_col_int(st, 0);
+	cJSON_AddNumberToObject(j, "id", (double)*id);
+	id_http_add_time(j, "at", hub_col_int(st, 1));
+	cJSON_AddStringToObject(j, "actor", hub_col_text(st, 2));
+	cJSON_AddStringToObject(j, "action", hub_col_text(st, 3));
+	for (int c = 4; c < 8; c++) {
+		if (hub_col_type(st, c) == HUB_DB_NULL)
+			cJSON_AddNullToObject(j, names[c - 4]);
+		else
+			cJSON_AddStringToObject(j, names[c - 4],
+						hub_col_text(st, c));
+	}
+	return j;
+}
+
 static int h_audit(hub_req *req, void *ud)
 {
 	const hub_api *A = g_id_api;
@@ -628,10 +646,9 @@ static int h_audit(hub_req *req, void *ud)
 	long long limit, cursor;
 	char sql[512];
 	hub_stmt *st = NULL;
-	cJSON *o, *items;
-	int64_t t0 = 0, last = 0;
+	int64_t t0 = 0;
 	hub_db *db;
-	int rc, n = 0, more = 0, idx = 1;
+	int rc, idx = 1;
 	(void)ud;
 
 	if (page_args(req, &limit, &cursor) != 0)
@@ -672,39 +689,7 @@ static int h_audit(hub_req *req, void *ud)
 		hub_stmt_finalize(st);
 		return id_http_db_error(req);
 	}
-	o = cJSON_CreateObject();
-	items = cJSON_AddArrayToObject(o, "items");
-	while ((rc = hub_stmt_step(st)) == HUB_DB_ROW) {
-		cJSON *j;
-		if (n == limit) {
-			more = 1;
-			break;
-		}
-		j = cJSON_CreateObject();
-		last = hub_col_int(st, 0);
-		cJSON_AddNumberToObject(j, "id", (double)last);
-		id_http_add_time(j, "at", hub_col_int(st, 1));
-		cJSON_AddStringToObject(j, "actor", hub_col_text(st, 2));
-		cJSON_AddStringToObject(j, "action", hub_col_text(st, 3));
-		for (int c = 4; c < 8; c++) {
-			static const char *const names[] = {
-			    "target", "detail", "client", "request_id"};
-			if (hub_col_type(st, c) == HUB_DB_NULL)
-				cJSON_AddNullToObject(j, names[c - 4]);
-			else
-				cJSON_AddStringToObject(j, names[c - 4],
-							hub_col_text(st, c));
-		}
-		cJSON_AddItemToArray(items, j);
-		n++;
-	}
-	hub_stmt_finalize(st);
-	if (rc != HUB_DB_ROW && rc != HUB_DB_DONE) {
-		cJSON_Delete(o);
-		return id_http_db_error(req);
-	}
-	add_cursor(o, more, last);
-	return hubkit_reply_cjson(A, req, 200, o);
+	return reply_page(req, st, limit, audit_item);
 }
 
 /* ========================================================= registration */

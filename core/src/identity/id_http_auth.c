@@ -327,13 +327,35 @@ static int h_me(hub_req *req, void *ud)
 
 /* ============================================================= password */
 
+/* Loads the session user's row and checks `pw` under rate limit and
+ * lockout. When it is wrong, counts a failure audited as `action` with
+ * `detail` and answers 403 with `msg`. Answers and returns -1 when
+ * refused. */
+static int check_password(hub_req *req, hub_db *db, const id_auth *a,
+			  const char *pw, id_user *u, const char *action,
+			  const char *detail, const char *msg)
+{
+	char key[64];
+	if (id_user_by_id(db, a->row.id, u) != HUB_DB_OK)
+		return id_http_db_error(req), -1;
+	id_username_key(u->username, key, sizeof(key));
+	if (guard_account(req, db, key) != 0)
+		return -1;
+	if (!id_pw_verify(pw, u->pw_hash)) {
+		count_failure(req, db, key, u->username, action, detail);
+		g_id_api->reply_error(req, 403, "invalid_credentials", msg,
+				      NULL);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const pw_fields[] = {"current", "new", NULL};
 
 static int h_password(hub_req *req, void *ud)
 {
 	const hub_api *A = g_id_api;
 	const char *cur, *nw, *why;
-	char key[64];
 	cJSON *body = NULL;
 	id_auth a;
 	id_user u;
@@ -352,23 +374,11 @@ static int h_password(hub_req *req, void *ud)
 		hubkit_invalid(A, req, "new", why);
 		goto out;
 	}
-	if (!(db = id_http_db(req)))
+	if (!(db = id_http_db(req)) ||
+	    check_password(req, db, &a, cur, &u, "password.change_failed",
+			   "wrong current password",
+			   "the current password is wrong") != 0)
 		goto out;
-	if (id_user_by_id(db, a.row.id, &u) != HUB_DB_OK) {
-		id_http_db_error(req);
-		goto out;
-	}
-	id_username_key(u.username, key, sizeof(key));
-	if (guard_account(req, db, key) != 0)
-		goto out;
-	if (!id_pw_verify(cur, u.pw_hash)) {
-		count_failure(req, db, key, u.username,
-			      "password.change_failed",
-			      "wrong current password");
-		A->reply_error(req, 403, "invalid_credentials",
-			       "the current password is wrong", NULL);
-		goto out;
-	}
 	if (strcmp(cur, nw) == 0) {
 		hubkit_invalid(A, req, "new",
 			       "must differ from the current password");
@@ -393,27 +403,6 @@ static const char *const setup_fields[] = {"password", NULL};
 static const char *const enable_fields[] = {"code", NULL};
 static const char *const disable_fields[] = {"password", "code", NULL};
 
-/* Loads the session user's row and checks `pw` under rate limit and
- * lockout. Answers and returns -1 when refused. */
-static int check_password(hub_req *req, hub_db *db, const id_auth *a,
-			  const char *pw, id_user *u, const char *action)
-{
-	char key[64];
-	if (id_user_by_id(db, a->row.id, u) != HUB_DB_OK)
-		return id_http_db_error(req), -1;
-	id_username_key(u->username, key, sizeof(key));
-	if (guard_account(req, db, key) != 0)
-		return -1;
-	if (!id_pw_verify(pw, u->pw_hash)) {
-		count_failure(req, db, key, u->username, action,
-			      "wrong password");
-		g_id_api->reply_error(req, 403, "invalid_credentials",
-				      "the password is wrong", NULL);
-		return -1;
-	}
-	return 0;
-}
-
 static int h_totp_setup(hub_req *req, void *ud)
 {
 	const hub_api *A = g_id_api;
@@ -433,7 +422,8 @@ static int h_totp_setup(hub_req *req, void *ud)
 	if (hubkit_only_fields(A, req, body, setup_fields) ||
 	    hubkit_str_field(A, req, body, "password", 1, 1, 256, &pw) ||
 	    !(db = id_http_db(req)) ||
-	    check_password(req, db, &a, pw, &u, "totp.setup_failed") != 0)
+	    check_password(req, db, &a, pw, &u, "totp.setup_failed",
+			   "wrong password", "the password is wrong") != 0)
 		goto out;
 	if (u.totp_enabled) {
 		A->reply_error(req, 409, "totp_enabled",
@@ -544,7 +534,8 @@ static int h_totp_disable(hub_req *req, void *ud)
 	    hubkit_str_field(A, req, body, "password", 1, 1, 256, &pw) ||
 	    hubkit_str_field(A, req, body, "code", 1, 1, 64, &code) ||
 	    !(db = id_http_db(req)) ||
-	    check_password(req, db, &a, pw, &u, "totp.disable_failed") != 0)
+	    check_password(req, db, &a, pw, &u, "totp.disable_failed",
+			   "wrong password", "the password is wrong") != 0)
 		goto out;
 	if (!u.totp_enabled) {
 		A->reply_error(req, 409, "totp_disabled", "2FA is not on",

@@ -224,28 +224,39 @@ static void token_username(int64_t id, const char *name, char *out,
 	out[o] = 0;
 }
 
+/* Runs sql with the token hash bound and steps it: the statement on its
+ * row (the caller finalizes it), or NULL when there is none or it failed. */
+static hub_stmt *row_by_hash(hub_db *db, const char *sql, const char *hash)
+{
+	hub_stmt *st = NULL;
+	int rc = id_prepare(db, &st, sql, "t", hash);
+	if (rc == HUB_DB_OK)
+		rc = hub_stmt_step(st);
+	if (rc != HUB_DB_ROW) {
+		hub_stmt_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
 static int lookup_token(hub_db *db, const char *tok, id_auth *a)
 {
 	char hash[65];
-	hub_stmt *st = NULL;
+	hub_stmt *st;
 	int64_t now = id_now(), id, last;
 	size_t n = strlen(tok);
-	int rc;
 
 	if (n != 5 + ID_TOKEN_HEX || strncmp(tok, TOKEN_PREFIX, 5) != 0 ||
 	    !is_hex64(tok + 5, ID_TOKEN_HEX))
 		return HUB_AUTH_INVALID;
 	id_sha256_hex(tok, n, hash);
-	rc = id_prepare(db, &st,
+	st =
+	    row_by_hash(db,
 			"SELECT id, name, scope, last_used_at FROM auth_tokens "
 			"WHERE token_hash = ?",
-			"t", hash);
-	if (rc == HUB_DB_OK)
-		rc = hub_stmt_step(st);
-	if (rc != HUB_DB_ROW) {
-		hub_stmt_finalize(st);
+			hash);
+	if (!st)
 		return HUB_AUTH_INVALID;
-	}
 	id = hub_col_int(st, 0);
 	token_username(id, hub_col_text(st, 1), a->user.username,
 		       sizeof(a->user.username));
@@ -272,25 +283,20 @@ static int lookup_session(hub_db *db, const char *token, int want_csrf,
 			  id_auth *a)
 {
 	char hash[65];
-	hub_stmt *st = NULL;
+	hub_stmt *st;
 	int64_t now = id_now(), last_seen, expires, touch;
-	int rc;
 
 	id_sha256_hex(token, ID_TOKEN_HEX, hash);
-	rc = id_prepare(
-	    db, &st,
+	st = row_by_hash(
+	    db,
 	    "SELECT s.last_seen, s.expires_at, u.id, u.username, u.role, "
 	    "u.disabled, u.consultant_id, u.must_change, u.must_setup_2fa, "
 	    "u.totp_enabled, u.created_at, u.last_login_at FROM auth_sessions "
 	    "s JOIN users u ON u.id = "
 	    "s.user_id WHERE s.token_hash = ?",
-	    "t", hash);
-	if (rc == HUB_DB_OK)
-		rc = hub_stmt_step(st);
-	if (rc != HUB_DB_ROW) {
-		hub_stmt_finalize(st);
+	    hash);
+	if (!st)
 		return HUB_AUTH_INVALID;
-	}
 	last_seen = hub_col_int(st, 0);
 	expires = hub_col_int(st, 1);
 	a->row.id = hub_col_int(st, 2);

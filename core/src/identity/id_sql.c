@@ -42,20 +42,17 @@ int id_bindv(hub_stmt *st, const char *types, va_list ap)
 	return rc;
 }
 
-int id_prepare(hub_db *db, hub_stmt **st, const char *sql, const char *types,
-	       ...)
+/* id_prepare over a va_list: *st is NULL unless it returns HUB_DB_OK. */
+static int prepare_v(hub_db *db, hub_stmt **st, const char *sql,
+		     const char *types, va_list ap)
 {
-	va_list ap;
 	int rc;
 	*st = NULL;
 	if (!db)
 		return HUB_DB_ERROR;
 	rc = hub_store_prepare(db, sql, st);
-	if (rc == HUB_DB_OK) {
-		va_start(ap, types);
+	if (rc == HUB_DB_OK)
 		rc = id_bindv(*st, types, ap);
-		va_end(ap);
-	}
 	if (rc != HUB_DB_OK) {
 		hub_stmt_finalize(*st);
 		*st = NULL;
@@ -63,51 +60,51 @@ int id_prepare(hub_db *db, hub_stmt **st, const char *sql, const char *types,
 	return rc;
 }
 
-int id_sql(hub_db *db, const char *sql, const char *types, ...)
+int id_prepare(hub_db *db, hub_stmt **st, const char *sql, const char *types,
+	       ...)
 {
-	hub_stmt *st = NULL;
 	va_list ap;
 	int rc;
-	if (!db)
-		return HUB_DB_ERROR;
-	rc = hub_store_prepare(db, sql, &st);
-	if (rc == HUB_DB_OK) {
-		va_start(ap, types);
-		rc = id_bindv(st, types, ap);
-		va_end(ap);
-	}
-	if (rc == HUB_DB_OK) {
-		rc = hub_stmt_step(st);
-		while (rc == HUB_DB_ROW)
-			rc = hub_stmt_step(st);
-		rc = rc == HUB_DB_DONE ? HUB_DB_OK : rc;
-	}
-	hub_stmt_finalize(st);
+	va_start(ap, types);
+	rc = prepare_v(db, st, sql, types, ap);
+	va_end(ap);
 	return rc;
+}
+
+int id_sql(hub_db *db, const char *sql, const char *types, ...)
+{
+	hub_stmt *st;
+	va_list ap;
+	int rc;
+	va_start(ap, types);
+	rc = prepare_v(db, &st, sql, types, ap);
+	va_end(ap);
+	if (rc != HUB_DB_OK)
+		return rc;
+	rc = hub_stmt_step(st);
+	while (rc == HUB_DB_ROW)
+		rc = hub_stmt_step(st);
+	hub_stmt_finalize(st);
+	return rc == HUB_DB_DONE ? HUB_DB_OK : rc;
 }
 
 int id_sql_int(hub_db *db, int64_t *out, const char *sql, const char *types,
 	       ...)
 {
-	hub_stmt *st = NULL;
+	hub_stmt *st;
 	va_list ap;
 	int rc;
-	if (!db)
-		return HUB_DB_ERROR;
-	rc = hub_store_prepare(db, sql, &st);
-	if (rc == HUB_DB_OK) {
-		va_start(ap, types);
-		rc = id_bindv(st, types, ap);
-		va_end(ap);
-	}
-	if (rc == HUB_DB_OK) {
-		rc = hub_stmt_step(st);
-		if (rc == HUB_DB_ROW) {
-			*out = hub_col_int(st, 0);
-			rc = HUB_DB_OK;
-		} else if (rc == HUB_DB_DONE) {
-			rc = HUB_DB_ENOTFOUND;
-		}
+	va_start(ap, types);
+	rc = prepare_v(db, &st, sql, types, ap);
+	va_end(ap);
+	if (rc != HUB_DB_OK)
+		return rc;
+	rc = hub_stmt_step(st);
+	if (rc == HUB_DB_ROW) {
+		*out = hub_col_int(st, 0);
+		rc = HUB_DB_OK;
+	} else if (rc == HUB_DB_DONE) {
+		rc = HUB_DB_ENOTFOUND;
 	}
 	hub_stmt_finalize(st);
 	return rc;
