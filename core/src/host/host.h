@@ -146,9 +146,6 @@ void hub_modules_unload(void);
 size_t hub_modules_count(void);
 hub_ctx *hub_modules_at(size_t i);
 
-/* Releases everything a context registered (rollback or unload). */
-void hub_ctx_release(hub_ctx *ctx);
-
 /* Runs every registered health check within its budget and builds the
  * GET /health document. Owned: free(). *http_status gets 200 or 503. */
 char *hub_health_report(int *http_status);
@@ -174,10 +171,6 @@ void hub_report_error(hub_ctx *ctx, const char *message);
 int hub_report_start(const char *dsn, char *err, size_t errlen);
 /* Flushes the queue (bounded) and stops the sender. */
 void hub_report_stop(void);
-/* Splits a DSN into the store endpoint URL and the X-Sentry-Auth header
- * line. Returns 0 or -1. */
-int hub_report_parse_dsn(const char *dsn, char *endpoint, size_t elen,
-			 char *auth, size_t alen);
 
 /* Seconds since start-up. */
 double hub_uptime_s(void);

@@ -50,7 +50,8 @@ hub_ctx *hub_modules_at(size_t i)
 	return i - 1 < g_mods.n ? g_mods.mods[i - 1] : NULL;
 }
 
-void hub_ctx_release(hub_ctx *ctx)
+/* Releases everything a context registered (rollback or unload). */
+static void hub_ctx_release(hub_ctx *ctx)
 {
 	hub_router_remove_owner(ctx);
 	hub_sched_remove_owner(ctx->name);

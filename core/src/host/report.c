@@ -34,8 +34,10 @@ static struct {
 	unsigned long sent, failed, dropped;
 } g_rep = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-int hub_report_parse_dsn(const char *dsn, char *endpoint, size_t elen,
-			 char *auth, size_t alen)
+/* Splits a DSN into the store endpoint URL and the X-Sentry-Auth header
+ * line. Returns 0 or -1. */
+static int hub_report_parse_dsn(const char *dsn, char *endpoint, size_t elen,
+				char *auth, size_t alen)
 {
 	const char *scheme_end = strstr(dsn, "://");
 	const char *at, *host, *slash_last;

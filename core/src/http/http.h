@@ -84,11 +84,6 @@ void hub_dispatch_access_log(int on);
 /* Stops accepting, waits for in-flight requests, stops the workers. */
 void hub_server_stop(void);
 
-/* Metrics text (Prometheus) of the router's counters; owned: free(). */
-char *hub_http_metrics_text(void);
-
-/* True when `addr` is within the trusted proxies list. */
-int hub_proxy_trusted(const char *addr);
 int hub_proxy_configure(const char *list, char *err, size_t errlen);
 
 /* ======================================================== request object */

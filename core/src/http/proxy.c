@@ -100,7 +100,8 @@ static int in_net(const net *nt, int family, const unsigned char *a)
 	return 1;
 }
 
-int hub_proxy_trusted(const char *addr)
+/* True when `addr` is within the trusted proxies list. */
+static int hub_proxy_trusted(const char *addr)
 {
 	unsigned char a[16];
 	int family;
