@@ -13,20 +13,18 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 /* ============================================================ helpers */
 
 /* Copies column `col` of the current row into out. */
 static void col_copy(hub_stmt *st, int col, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s", A->col_text(st, col));
+	snprintf(out, outlen, "%s", BOOKING_API->col_text(st, col));
 }
 
 /* Steps a statement that returns no rows; HUB_DB_OK when it finished. */
 static int step_done(hub_stmt *st)
 {
-	int rc = A->stmt_step(st);
+	int rc = BOOKING_API->stmt_step(st);
 	return rc == HUB_DB_DONE ? HUB_DB_OK : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
@@ -51,14 +49,14 @@ static db_arg arg_text_or_null(const char *s)
 int booking_db_prepare(hub_db *db, const char *sql, const booking_db_arg *args,
 		       int n, hub_stmt **st)
 {
-	int rc = A->db_prepare(db, sql, st);
+	int rc = BOOKING_API->db_prepare(db, sql, st);
 	for (int i = 0; rc == HUB_DB_OK && i < n; i++) {
 		if (args[i].kind == 'i')
-			rc = A->stmt_bind_int(*st, i + 1, args[i].i);
+			rc = BOOKING_API->stmt_bind_int(*st, i + 1, args[i].i);
 		else if (args[i].kind == 't')
-			rc = A->stmt_bind_text(*st, i + 1, args[i].s);
+			rc = BOOKING_API->stmt_bind_text(*st, i + 1, args[i].s);
 		else
-			rc = A->stmt_bind_null(*st, i + 1);
+			rc = BOOKING_API->stmt_bind_null(*st, i + 1);
 	}
 	return rc;
 }
@@ -70,7 +68,7 @@ static int exec_args(hub_db *db, const char *sql, const db_arg *args, int n)
 	int rc = booking_db_prepare(db, sql, args, n, &st);
 	if (rc == HUB_DB_OK)
 		rc = step_done(st);
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	return rc;
 }
 
@@ -147,7 +145,7 @@ int booking_db_ensure_consultants(hub_db *db)
 	int rc = HUB_DB_OK;
 	pthread_mutex_lock(&booking_m.sync_lock);
 	if (!booking_m.synced) {
-		rc = A->db_transaction(db, sync_tx, NULL);
+		rc = BOOKING_API->db_transaction(db, sync_tx, NULL);
 		if (rc == HUB_DB_OK)
 			booking_m.synced = 1;
 	}
@@ -164,17 +162,18 @@ int booking_db_consultants(hub_db *db, int active_only,
 
 	*out = NULL;
 	*n = 0;
-	rc =
-	    A->db_prepare(db,
-			  active_only ? "SELECT id, name, email, calendar_id, "
-					"active, capacity, source FROM "
-					"booking_consultants WHERE active = 1 "
-					"ORDER BY name, id"
-				      : "SELECT id, name, email, calendar_id, "
-					"active, capacity, source FROM "
-					"booking_consultants ORDER BY name, id",
-			  &st);
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+	rc = BOOKING_API->db_prepare(
+	    db,
+	    active_only ? "SELECT id, name, email, calendar_id, "
+			  "active, capacity, source FROM "
+			  "booking_consultants WHERE active = 1 "
+			  "ORDER BY name, id"
+			: "SELECT id, name, email, calendar_id, "
+			  "active, capacity, source FROM "
+			  "booking_consultants ORDER BY name, id",
+	    &st);
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		booking_consultant *c;
 		if (cnt == cap) {
 			booking_consultant *nv = grow(v, &cap, sizeof(*v), 16);
@@ -186,16 +185,16 @@ int booking_db_consultants(hub_db *db, int active_only,
 		}
 		c = &v[cnt++];
 		memset(c, 0, sizeof(*c));
-		c->id = A->col_int(st, 0);
+		c->id = BOOKING_API->col_int(st, 0);
 		col_copy(st, 1, c->name, sizeof(c->name));
 		col_copy(st, 2, c->email, sizeof(c->email));
 		col_copy(st, 3, c->calendar_id, sizeof(c->calendar_id));
-		c->active = (int)A->col_int(st, 4);
-		c->capacity = (int)A->col_int(st, 5);
+		c->active = (int)BOOKING_API->col_int(st, 4);
+		c->capacity = (int)BOOKING_API->col_int(st, 5);
 		col_copy(st, 6, c->source, sizeof(c->source));
 		rc = HUB_DB_OK;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_DONE) {
 		free(v);
 		return rc == HUB_DB_OK ? HUB_DB_ERROR : rc;
@@ -225,8 +224,10 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 	    (db_arg[]){ARG_INT(from), ARG_INT(to)}, 2, &st);
 	/* counted here rather than by GROUP BY: a covering-index scan in
 	 * slot order, no temporary b-trees */
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
-		int64_t slot = A->col_int(st, 0), cid = A->col_int(st, 1);
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
+		int64_t slot = BOOKING_API->col_int(st, 0),
+			cid = BOOKING_API->col_int(st, 1);
 		int k = cnt - 1;
 		rc = HUB_DB_OK;
 		while (k >= 0 && v[k].slot_start == slot &&
@@ -249,7 +250,7 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 		v[cnt].n = 1;
 		cnt++;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_DONE) {
 		free(v);
 		return rc == HUB_DB_OK ? HUB_DB_ERROR : rc;
@@ -287,10 +288,11 @@ int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
 	    "SELECT date, time, reason FROM booking_blocks "
 	    "WHERE date >= ? AND date <= ? ORDER BY date, time",
 	    (db_arg[]){ARG_TEXT(f), ARG_TEXT(t)}, 2, &st);
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		hub_date d;
 		rc = HUB_DB_OK;
-		if (hub_date_parse(A->col_text(st, 0), &d) != 0)
+		if (hub_date_parse(BOOKING_API->col_text(st, 0), &d) != 0)
 			continue;
 		if (cnt == cap) {
 			booking_block *nv = grow(v, &cap, sizeof(*v), 16);
@@ -301,15 +303,15 @@ int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
 			v = nv;
 		}
 		v[cnt].date = d;
-		v[cnt].minute = time_minute(A->col_text(st, 1));
-		v[cnt].reason = strdup(A->col_text(st, 2));
+		v[cnt].minute = time_minute(BOOKING_API->col_text(st, 1));
+		v[cnt].reason = strdup(BOOKING_API->col_text(st, 2));
 		if (!v[cnt].reason) {
 			rc = HUB_DB_ERROR;
 			break;
 		}
 		cnt++;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_DONE) {
 		booking_blocks_free(v, cnt);
 		return rc == HUB_DB_OK ? HUB_DB_ERROR : rc;
@@ -343,16 +345,16 @@ int booking_db_blocked(hub_db *db, hub_date d, int minute, char *reason,
 	    "AND (time = '' OR time = ?) ORDER BY time LIMIT 1",
 	    (db_arg[]){ARG_TEXT(date), ARG_TEXT(hhmm)}, 2, &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
+		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
-		snprintf(reason, reasonlen, "%s", A->col_text(st, 0));
+		snprintf(reason, reasonlen, "%s", BOOKING_API->col_text(st, 0));
 		rc = 1;
 	} else if (rc == HUB_DB_DONE) {
 		rc = 0;
 	} else if (rc >= 0) {
 		rc = HUB_DB_ERROR;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	return rc;
 }
 
@@ -361,24 +363,24 @@ int booking_db_blocked(hub_db *db, hub_date d, int minute, char *reason,
 void booking_db_read(hub_stmt *st, booking_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = A->col_int(st, 0);
-	r->slot_start = A->col_int(st, 1);
-	r->slot_end = A->col_int(st, 2);
+	r->id = BOOKING_API->col_int(st, 0);
+	r->slot_start = BOOKING_API->col_int(st, 1);
+	r->slot_end = BOOKING_API->col_int(st, 2);
 	col_copy(st, 3, r->first_name, sizeof(r->first_name));
 	col_copy(st, 4, r->last_name, sizeof(r->last_name));
 	col_copy(st, 5, r->description, sizeof(r->description));
 	col_copy(st, 6, r->category, sizeof(r->category));
 	col_copy(st, 7, r->color_id, sizeof(r->color_id));
-	r->consultant_id = A->col_int(st, 8);
+	r->consultant_id = BOOKING_API->col_int(st, 8);
 	col_copy(st, 9, r->consultant, sizeof(r->consultant));
 	col_copy(st, 10, r->booked_by, sizeof(r->booked_by));
-	r->created_at = A->col_int(st, 11);
+	r->created_at = BOOKING_API->col_int(st, 11);
 	col_copy(st, 12, r->status, sizeof(r->status));
 	col_copy(st, 13, r->outcome, sizeof(r->outcome));
 	col_copy(st, 14, r->outcome_source, sizeof(r->outcome_source));
-	r->outcome_at = A->col_int(st, 15);
+	r->outcome_at = BOOKING_API->col_int(st, 15);
 	col_copy(st, 16, r->cancel_reason, sizeof(r->cancel_reason));
-	r->updated_at = A->col_int(st, 17);
+	r->updated_at = BOOKING_API->col_int(st, 17);
 	col_copy(st, 18, r->legacy_id, sizeof(r->legacy_id));
 }
 
@@ -388,10 +390,10 @@ int booking_db_select_one(hub_db *db, const char *sql,
 	hub_stmt *st = NULL;
 	int rc = booking_db_prepare(db, sql, args, n, &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
+		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW)
 		booking_db_read(st, r);
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	return rc;
 }
 
@@ -435,15 +437,15 @@ int booking_db_slot_count(hub_db *db, int64_t slot_start, int64_t cid,
 	    "slot_start = ? AND status = 'booked' AND id <> ?",
 	    args, NARGS(args), &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
+		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
-		*total = (int)A->col_int(st, 0);
-		*for_cons = (int)A->col_int(st, 1);
+		*total = (int)BOOKING_API->col_int(st, 0);
+		*for_cons = (int)BOOKING_API->col_int(st, 1);
 		rc = HUB_DB_OK;
 	} else if (rc >= 0) {
 		rc = HUB_DB_ERROR;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	return rc;
 }
 
@@ -483,14 +485,15 @@ int booking_db_insert(hub_db *db, booking_row *r)
 		    "?, ?, ?) RETURNING id",
 		    args, NARGS(args), &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
+		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
-		r->id = A->col_int(st, 0);
-		rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK : HUB_DB_ERROR;
+		r->id = BOOKING_API->col_int(st, 0);
+		rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
+							       : HUB_DB_ERROR;
 	} else if (rc >= 0) {
 		rc = HUB_DB_ERROR;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	free(key);
 	return rc;
 }
@@ -548,14 +551,15 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b)
 	    "booking_history WHERE booking_id = ? ORDER BY id",
 	    (db_arg[]){ARG_INT(booking_id)}, 1, &st);
 	booking_buf_puts(b, "[");
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
-		const char *detail = A->col_text(st, 3);
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
+		const char *detail = BOOKING_API->col_text(st, 3);
 		booking_buf_puts(b, first ? "{\"at\":" : ",{\"at\":");
-		booking_buf_json_time(b, A->col_int(st, 0));
+		booking_buf_json_time(b, BOOKING_API->col_int(st, 0));
 		booking_buf_puts(b, ",\"actor\":");
-		booking_buf_json_str(b, A->col_text(st, 1));
+		booking_buf_json_str(b, BOOKING_API->col_text(st, 1));
 		booking_buf_puts(b, ",\"action\":");
-		booking_buf_json_str(b, A->col_text(st, 2));
+		booking_buf_json_str(b, BOOKING_API->col_text(st, 2));
 		/* detail is a JSON object this module wrote itself */
 		booking_buf_puts(b, ",\"detail\":");
 		booking_buf_puts(b, detail[0] == '{' ? detail : "{}");
@@ -564,7 +568,7 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b)
 		rc = HUB_DB_OK;
 	}
 	booking_buf_puts(b, "]");
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	return rc == HUB_DB_DONE ? HUB_DB_OK : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
@@ -580,7 +584,7 @@ int booking_db_outbox(hub_db *db, const booking_row *r)
 	if (b.oom)
 		rc = HUB_DB_ERROR;
 	else
-		rc = A->cal_outbox_put(db, "upsert", key, b.p);
+		rc = BOOKING_API->cal_outbox_put(db, "upsert", key, b.p);
 	booking_buf_free(&b);
 	return rc;
 }
@@ -599,18 +603,18 @@ int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,
 	    (db_arg[]){ARG_INT(user_id), ARG_TEXT(key)}, 2, &st);
 	*response = NULL;
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
+		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
-		snprintf(hash, 65, "%s", A->col_text(st, 0));
-		*status = (int)A->col_int(st, 1);
-		*response = strdup(A->col_text(st, 2));
+		snprintf(hash, 65, "%s", BOOKING_API->col_text(st, 0));
+		*status = (int)BOOKING_API->col_int(st, 1);
+		*response = strdup(BOOKING_API->col_text(st, 2));
 		rc = *response ? HUB_DB_OK : HUB_DB_ERROR;
 	} else if (rc == HUB_DB_DONE) {
 		rc = HUB_DB_ENOTFOUND;
 	} else if (rc >= 0) {
 		rc = HUB_DB_ERROR;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	return rc;
 }
 
@@ -633,5 +637,5 @@ int booking_db_idem_purge(hub_db *db, int64_t before)
 			   "DELETE FROM booking_idempotency WHERE "
 			   "created_at < ?",
 			   (db_arg[]){ARG_INT(before)}, 1);
-	return rc == HUB_DB_OK ? A->db_changes(db) : rc;
+	return rc == HUB_DB_OK ? BOOKING_API->db_changes(db) : rc;
 }

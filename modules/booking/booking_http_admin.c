@@ -15,8 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 /* ====================================================== blocked dates */
 
 /* One entry of the blocked-dates list. */
@@ -63,7 +61,7 @@ static void item_json(booking_buf *b, const block_item *it)
 
 int booking_h_blocks_list(hub_req *req, void *ud)
 {
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	hub_date from, to, today = hub_date_today();
 	int has_from, has_to, rc, n = 0, cap = 64;
 	int y0, y1;
@@ -76,16 +74,17 @@ int booking_h_blocks_list(hub_req *req, void *ud)
 	    booking_query_date(req, "to", &to, &has_to) != 0)
 		return 0;
 	if (has_from && has_to && hub_date_diff(to, from) < 0)
-		return hubkit_invalid(A, req, "to",
+		return hubkit_invalid(BOOKING_API, req, "to",
 				      "must not be before 'from'");
 	if (!db)
 		return booking_reply_db_error(req, db, HUB_DB_ERROR);
 	items = malloc(sizeof(*items) * (size_t)cap);
-	rc = items ? A->db_prepare(db,
-				   "SELECT date, time, reason, added_by, "
-				   "added_at FROM booking_blocks WHERE date >= "
-				   "? AND date <= ? ORDER BY date, time",
-				   &st)
+	rc = items ? BOOKING_API->db_prepare(
+			 db,
+			 "SELECT date, time, reason, added_by, "
+			 "added_at FROM booking_blocks WHERE date >= "
+			 "? AND date <= ? ORDER BY date, time",
+			 &st)
 		   : HUB_DB_ERROR;
 	{
 		char f[11] = "0000-00-00", t[11] = "9999-99-99";
@@ -94,11 +93,12 @@ int booking_h_blocks_list(hub_req *req, void *ud)
 		if (has_to)
 			hub_date_format(to, t);
 		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 1, f);
+			rc = BOOKING_API->stmt_bind_text(st, 1, f);
 		if (rc == HUB_DB_OK)
-			rc = A->stmt_bind_text(st, 2, t);
+			rc = BOOKING_API->stmt_bind_text(st, 2, t);
 	}
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		block_item *it;
 		rc = HUB_DB_OK;
 		if (n == cap) {
@@ -113,15 +113,17 @@ int booking_h_blocks_list(hub_req *req, void *ud)
 		}
 		it = &items[n++];
 		memset(it, 0, sizeof(*it));
-		snprintf(it->date, sizeof(it->date), "%s", A->col_text(st, 0));
-		snprintf(it->time, sizeof(it->time), "%s", A->col_text(st, 1));
+		snprintf(it->date, sizeof(it->date), "%s",
+			 BOOKING_API->col_text(st, 0));
+		snprintf(it->time, sizeof(it->time), "%s",
+			 BOOKING_API->col_text(st, 1));
 		snprintf(it->reason, sizeof(it->reason), "%s",
-			 A->col_text(st, 2));
+			 BOOKING_API->col_text(st, 2));
 		snprintf(it->added_by, sizeof(it->added_by), "%s",
-			 A->col_text(st, 3));
-		it->added_at = A->col_int(st, 4);
+			 BOOKING_API->col_text(st, 3));
+		it->added_at = BOOKING_API->col_int(st, 4);
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_DONE) {
 		free(items);
 		return booking_reply_db_error(req, db,
@@ -177,11 +179,12 @@ static int check_block_time(hub_req *req, hub_date d, const char *t)
 	const char *p = t;
 	int m, wd = hub_date_weekday(d);
 	if (booking_hhmm_parse(&p, 0, &m) != 0 || *p)
-		return hubkit_invalid(A, req, "time", "must be HH:MM");
+		return hubkit_invalid(BOOKING_API, req, "time",
+				      "must be HH:MM");
 	for (int i = 0; i < g->count[wd]; i++)
 		if (g->minute[wd][i] == m)
 			return m;
-	return hubkit_invalid(A, req, "time",
+	return hubkit_invalid(BOOKING_API, req, "time",
 			      "is not a slot start on that day");
 }
 
@@ -208,8 +211,8 @@ static int block_add_fn(hub_db *db, void *ud)
 				    "?, ?, ?, ?)",
 				    args, 5, &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st);
-	A->stmt_finalize(st);
+		rc = BOOKING_API->stmt_step(st);
+	BOOKING_API->stmt_finalize(st);
 	st = NULL;
 	if (rc != HUB_DB_DONE)
 		return rc < 0 ? rc : HUB_DB_ERROR;
@@ -221,14 +224,15 @@ static int block_add_fn(hub_db *db, void *ud)
 	    (booking_db_arg[]){BOOKING_ARG_INT(t->from),
 			       BOOKING_ARG_INT(t->to)},
 	    2, &st);
-	if (rc == HUB_DB_OK && A->stmt_step(st) == HUB_DB_ROW)
-		t->affected = (int)A->col_int(st, 0);
-	A->stmt_finalize(st);
+	if (rc == HUB_DB_OK && BOOKING_API->stmt_step(st) == HUB_DB_ROW)
+		t->affected = (int)BOOKING_API->col_int(st, 0);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_OK)
 		return rc;
 	snprintf(target, sizeof(target), "%s%s%s", t->date,
 		 t->time[0] ? " " : "", t->time);
-	return A->audit(t->req, db, "booking.block.add", target, "blocked") == 0
+	return BOOKING_API->audit(t->req, db, "booking.block.add", target,
+				  "blocked") == 0
 		   ? HUB_DB_OK
 		   : HUB_DB_ERROR;
 }
@@ -236,7 +240,7 @@ static int block_add_fn(hub_db *db, void *ud)
 int booking_h_blocks_add(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {"date", "reason", "time", NULL};
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
 	const char *date, *reason, *tm;
 	const char *hol;
@@ -248,17 +252,20 @@ int booking_h_blocks_add(hub_req *req, void *ud)
 
 	memset(&t, 0, sizeof(t));
 	if (booking_req_user(req, &u) != 0 ||
-	    hubkit_read_json(A, req, &body) != 0)
+	    hubkit_read_json(BOOKING_API, req, &body) != 0)
 		return 0;
-	if (hubkit_only_fields(A, req, body, fields) != 0 ||
-	    hubkit_str_field(A, req, body, "date", 1, 10, 10, &date) != 0)
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "date", 1, 10, 10,
+			     &date) != 0)
 		goto out;
 	if (hub_date_parse(date, &d) != 0) {
-		hubkit_invalid(A, req, "date", "must be a date YYYY-MM-DD");
+		hubkit_invalid(BOOKING_API, req, "date",
+			       "must be a date YYYY-MM-DD");
 		goto out;
 	}
-	if (hubkit_str_field(A, req, body, "reason", 1, 1, 150, &reason) != 0 ||
-	    hubkit_str_field(A, req, body, "time", 0, 5, 5, &tm) != 0)
+	if (hubkit_str_field(BOOKING_API, req, body, "reason", 1, 1, 150,
+			     &reason) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "time", 0, 5, 5, &tm) != 0)
 		goto out;
 	if (tm && (minute = check_block_time(req, d, tm)) < 0)
 		goto out;
@@ -267,7 +274,7 @@ int booking_h_blocks_add(hub_req *req, void *ud)
 		char msg[200];
 		snprintf(msg, sizeof(msg), "%s is a public holiday (%s)", date,
 			 hol);
-		A->reply_error(req, 409, "holiday", msg, NULL);
+		BOOKING_API->reply_error(req, 409, "holiday", msg, NULL);
 		goto out;
 	}
 	if (!db) {
@@ -286,10 +293,11 @@ int booking_h_blocks_add(hub_req *req, void *ud)
 		hub_time_from_local(d, 0, 0, &t.from);
 		hub_time_from_local(hub_date_add(d, 1), 0, 0, &t.to);
 	}
-	rc = A->db_transaction(db, block_add_fn, &t);
+	rc = BOOKING_API->db_transaction(db, block_add_fn, &t);
 	if (rc == HUB_DB_ECONSTRAINT) {
-		A->reply_error(req, 409, "exists",
-			       "this day or slot is blocked already", NULL);
+		BOOKING_API->reply_error(req, 409, "exists",
+					 "this day or slot is blocked already",
+					 NULL);
 	} else if (rc != HUB_DB_OK) {
 		booking_reply_db_error(req, db, rc);
 	} else {
@@ -326,26 +334,27 @@ static int block_del_fn(hub_db *db, void *ud)
 			       BOOKING_ARG_TEXT(t->time)},
 	    2, &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK : HUB_DB_ERROR;
-	A->stmt_finalize(st);
+		rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
+							       : HUB_DB_ERROR;
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_OK)
 		return rc;
-	t->deleted = A->db_changes(db);
+	t->deleted = BOOKING_API->db_changes(db);
 	if (!t->deleted)
 		return BOOKING_TX_NOTFOUND;
 	snprintf(target, sizeof(target), "%s%s%s", t->date,
 		 t->time[0] ? " " : "", t->time);
-	return A->audit(t->req, db, "booking.block.delete", target,
-			"unblocked") == 0
+	return BOOKING_API->audit(t->req, db, "booking.block.delete", target,
+				  "unblocked") == 0
 		   ? HUB_DB_OK
 		   : HUB_DB_ERROR;
 }
 
 int booking_h_blocks_delete(hub_req *req, void *ud)
 {
-	const char *date = A->req_param(req, "date");
-	const char *tm = A->req_query(req, "time");
-	hub_db *db = A->db();
+	const char *date = BOOKING_API->req_param(req, "date");
+	const char *tm = BOOKING_API->req_query(req, "time");
+	hub_db *db = BOOKING_API->db();
 	hub_date d;
 	block_tx t;
 	int rc;
@@ -353,33 +362,34 @@ int booking_h_blocks_delete(hub_req *req, void *ud)
 
 	memset(&t, 0, sizeof(t));
 	if (!date || hub_date_parse(date, &d) != 0)
-		return hubkit_invalid(A, req, "date",
+		return hubkit_invalid(BOOKING_API, req, "date",
 				      "must be a date YYYY-MM-DD");
 	if (tm && *tm) {
 		/* any HH:MM: a block stays removable when the grid changed */
 		const char *p = tm;
 		int m;
 		if (booking_hhmm_parse(&p, 0, &m) != 0 || *p)
-			return hubkit_invalid(A, req, "time", "must be HH:MM");
+			return hubkit_invalid(BOOKING_API, req, "time",
+					      "must be HH:MM");
 	}
 	if (booking_holiday_name(booking_m.cfg.state, d) && !(tm && *tm))
-		return A->reply_error(req, 409, "holiday",
-				      "public holidays cannot be removed",
-				      NULL);
+		return BOOKING_API->reply_error(
+		    req, 409, "holiday", "public holidays cannot be removed",
+		    NULL);
 	if (!db)
 		return booking_reply_db_error(req, db, HUB_DB_ERROR);
 	t.req = req;
 	t.date = date;
 	t.time = tm ? tm : "";
-	rc = A->db_transaction(db, block_del_fn, &t);
+	rc = BOOKING_API->db_transaction(db, block_del_fn, &t);
 	if (rc == BOOKING_TX_NOTFOUND)
-		return A->reply_error(req, 404, "not_found",
-				      "no custom block on that day or slot",
-				      NULL);
+		return BOOKING_API->reply_error(
+		    req, 404, "not_found",
+		    "no custom block on that day or slot", NULL);
 	if (rc != HUB_DB_OK)
 		return booking_reply_db_error(req, db, rc);
 	booking_changed();
-	return A->reply(req, 204, NULL, "", 0);
+	return BOOKING_API->reply(req, 204, NULL, "", 0);
 }
 
 /* ======================================================== consultants */
@@ -417,15 +427,16 @@ static int cons_fn(hub_db *db, void *ud)
 		    "RETURNING id",
 		    args, 7, &st);
 		if (rc == HUB_DB_OK)
-			rc = A->stmt_step(st);
+			rc = BOOKING_API->stmt_step(st);
 		if (rc == HUB_DB_ROW) {
-			t->id = A->col_int(st, 0);
-			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
-							     : HUB_DB_ERROR;
+			t->id = BOOKING_API->col_int(st, 0);
+			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
+				 ? HUB_DB_OK
+				 : HUB_DB_ERROR;
 		} else if (rc >= 0) {
 			rc = HUB_DB_ERROR;
 		}
-		A->stmt_finalize(st);
+		BOOKING_API->stmt_finalize(st);
 	} else {
 		booking_db_arg args[] = {
 		    t->email ? BOOKING_ARG_TEXT(t->email) : BOOKING_ARG_NULL,
@@ -446,19 +457,20 @@ static int cons_fn(hub_db *db, void *ud)
 		    "updated_at = ? WHERE id = ?",
 		    args, 8, &st);
 		if (rc == HUB_DB_OK)
-			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
-							     : HUB_DB_ERROR;
-		A->stmt_finalize(st);
-		if (rc == HUB_DB_OK && A->db_changes(db) == 0)
+			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
+				 ? HUB_DB_OK
+				 : HUB_DB_ERROR;
+		BOOKING_API->stmt_finalize(st);
+		if (rc == HUB_DB_OK && BOOKING_API->db_changes(db) == 0)
 			return BOOKING_TX_NOTFOUND;
 	}
 	if (rc != HUB_DB_OK)
 		return rc;
 	snprintf(target, sizeof(target), "consultant:%lld", (long long)t->id);
-	return A->audit(t->req, db,
-			t->name ? "booking.consultant.add"
-				: "booking.consultant.update",
-			target, "consultant saved") == 0
+	return BOOKING_API->audit(t->req, db,
+				  t->name ? "booking.consultant.add"
+					  : "booking.consultant.update",
+				  target, "consultant saved") == 0
 		   ? HUB_DB_OK
 		   : HUB_DB_ERROR;
 }
@@ -473,14 +485,14 @@ static int cons_numbers(hub_req *req, const cJSON *body, cons_tx *t)
 		if (!cJSON_IsNumber(cap) || cap->valuedouble < 0 ||
 		    cap->valuedouble > 1000 ||
 		    cap->valuedouble != (double)(int)cap->valuedouble)
-			return hubkit_invalid(A, req, "capacity",
+			return hubkit_invalid(BOOKING_API, req, "capacity",
 					      "must be an integer 0..1000 (0 "
 					      "= the default)");
 		t->capacity = (int)cap->valuedouble;
 	}
 	if (act && !cJSON_IsNull(act)) {
 		if (!cJSON_IsBool(act))
-			return hubkit_invalid(A, req, "active",
+			return hubkit_invalid(BOOKING_API, req, "active",
 					      "must be true or false");
 		t->active = cJSON_IsTrue(act) ? 1 : 0;
 	}
@@ -515,8 +527,8 @@ static int reply_consultant(hub_req *req, hub_db *db, int64_t id, int status)
 	free(c);
 	if (b.len == 0) {
 		booking_buf_free(&b);
-		return A->reply_error(req, 404, "not_found",
-				      "no such consultant", NULL);
+		return BOOKING_API->reply_error(req, 404, "not_found",
+						"no such consultant", NULL);
 	}
 	return booking_reply_buf(req, status, &b);
 }
@@ -527,17 +539,18 @@ static int reply_consultant(hub_req *req, hub_db *db, int64_t id, int status)
 static int cons_body(hub_req *req, const cJSON *body, const char *const *fields,
 		     int with_name, hub_db *db, cons_tx *t)
 {
-	if (hubkit_only_fields(A, req, body, fields) != 0 ||
-	    (with_name && hubkit_str_field(A, req, body, "name", 1, 1, 100,
-					   &t->name) != 0) ||
-	    hubkit_str_field(A, req, body, "email", 0, 0, 200, &t->email) !=
-		0 ||
-	    hubkit_str_field(A, req, body, "calendar_id", 0, 0, 250,
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0 ||
+	    (with_name && hubkit_str_field(BOOKING_API, req, body, "name", 1, 1,
+					   100, &t->name) != 0) ||
+	    hubkit_str_field(BOOKING_API, req, body, "email", 0, 0, 200,
+			     &t->email) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "calendar_id", 0, 0, 250,
 			     &t->calendar_id) != 0 ||
 	    cons_numbers(req, body, t) != 0)
 		return -1;
 	if (t->email && *t->email && !strchr(t->email, '@')) {
-		hubkit_invalid(A, req, "email", "must be an email address");
+		hubkit_invalid(BOOKING_API, req, "email",
+			       "must be an email address");
 		return -1;
 	}
 	if (!db) {
@@ -552,23 +565,24 @@ int booking_h_consultant_add(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {
 	    "name", "email", "calendar_id", "capacity", "active", NULL};
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
 	cons_tx t;
 	int rc;
 	(void)ud;
 
 	memset(&t, 0, sizeof(t));
-	if (hubkit_read_json(A, req, &body) != 0)
+	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
 		return 0;
 	if (cons_body(req, body, fields, 1, db, &t) != 0)
 		goto out;
 	rc = booking_db_ensure_consultants(db);
 	if (rc == HUB_DB_OK)
-		rc = A->db_transaction(db, cons_fn, &t);
+		rc = BOOKING_API->db_transaction(db, cons_fn, &t);
 	if (rc == HUB_DB_ECONSTRAINT)
-		A->reply_error(req, 409, "exists",
-			       "a consultant of that name exists", NULL);
+		BOOKING_API->reply_error(req, 409, "exists",
+					 "a consultant of that name exists",
+					 NULL);
 	else if (rc != HUB_DB_OK)
 		booking_reply_db_error(req, db, rc);
 	else {
@@ -584,7 +598,7 @@ int booking_h_consultant_patch(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {"email", "calendar_id", "capacity",
 					     "active", NULL};
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
 	long long id;
 	cons_tx t;
@@ -592,18 +606,19 @@ int booking_h_consultant_patch(hub_req *req, void *ud)
 	(void)ud;
 
 	memset(&t, 0, sizeof(t));
-	if (hubkit_parse_int(A->req_param(req, "id"), 1, INT64_MAX, &id) != 0)
-		return A->reply_error(req, 404, "not_found",
-				      "no such consultant", NULL);
-	if (hubkit_read_json(A, req, &body) != 0)
+	if (hubkit_parse_int(BOOKING_API->req_param(req, "id"), 1, INT64_MAX,
+			     &id) != 0)
+		return BOOKING_API->reply_error(req, 404, "not_found",
+						"no such consultant", NULL);
+	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
 		return 0;
 	if (cons_body(req, body, fields, 0, db, &t) != 0)
 		goto out;
 	t.id = id;
-	rc = A->db_transaction(db, cons_fn, &t);
+	rc = BOOKING_API->db_transaction(db, cons_fn, &t);
 	if (rc == BOOKING_TX_NOTFOUND)
-		A->reply_error(req, 404, "not_found", "no such consultant",
-			       NULL);
+		BOOKING_API->reply_error(req, 404, "not_found",
+					 "no such consultant", NULL);
 	else if (rc != HUB_DB_OK)
 		booking_reply_db_error(req, db, rc);
 	else {

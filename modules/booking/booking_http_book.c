@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 /* ============================================================ create */
 
 typedef struct create_tx {
@@ -84,7 +82,7 @@ static int create_fn(hub_db *db, void *ud)
 		return rc;
 	booking_event_key(t->row.id, key);
 	snprintf(detail, sizeof(detail), "slot %s", start);
-	if (A->audit(t->req, db, "booking.create", key, detail) != 0)
+	if (BOOKING_API->audit(t->req, db, "booking.create", key, detail) != 0)
 		return HUB_DB_ERROR;
 	rc = booking_db_outbox(db, &t->row);
 	if (rc != HUB_DB_OK)
@@ -106,8 +104,8 @@ static void request_hash(hub_req *req, char out[65])
 	mbedtls_sha256_context c;
 	unsigned char h[32];
 	size_t len = 0;
-	const char *body = A->req_body(req, &len);
-	const char *path = A->req_path(req);
+	const char *body = BOOKING_API->req_body(req, &len);
+	const char *path = BOOKING_API->req_path(req);
 
 	mbedtls_sha256_init(&c);
 	mbedtls_sha256_starts_ret(&c, 0);
@@ -139,14 +137,15 @@ static int idem_key_ok(const char *k)
 static void reply_replay(hub_req *req, const create_tx *t)
 {
 	if (strcmp(t->replay_hash, t->hash) != 0) {
-		A->reply_error(req, 422, "idempotency_mismatch",
-			       "this Idempotency-Key was used with a different "
-			       "request",
-			       NULL);
+		BOOKING_API->reply_error(
+		    req, 422, "idempotency_mismatch",
+		    "this Idempotency-Key was used with a different "
+		    "request",
+		    NULL);
 		return;
 	}
-	A->reply_header(req, "Idempotent-Replayed", "true");
-	A->reply_json(req, t->replay_status, t->replay);
+	BOOKING_API->reply_header(req, "Idempotent-Replayed", "true");
+	BOOKING_API->reply_json(req, t->replay_status, t->replay);
 }
 
 /* Resolves the optional "consultant" member (name or id) to an active
@@ -161,7 +160,7 @@ static int resolve_consultant(hub_req *req, hub_db *db, const cJSON *v,
 	if (!v || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
-		return hubkit_invalid(A, req, "consultant",
+		return hubkit_invalid(BOOKING_API, req, "consultant",
 				      "must be a consultant's name or id");
 	rc = booking_db_ensure_consultants(db);
 	if (rc == HUB_DB_OK)
@@ -182,7 +181,7 @@ static int resolve_consultant(hub_req *req, hub_db *db, const cJSON *v,
 	}
 	free(c);
 	if (found < 0)
-		return hubkit_invalid(A, req, "consultant",
+		return hubkit_invalid(BOOKING_API, req, "consultant",
 				      "names no active consultant");
 	return 0;
 }
@@ -193,7 +192,7 @@ int booking_h_create(hub_req *req, void *ud)
 	    "start",	"first_name", "last_name", "description",
 	    "category", "consultant", NULL};
 	const booking_config *cfg = &booking_m.cfg;
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	int64_t now = (int64_t)time(NULL);
 	cJSON *body = NULL;
 	const char *start, *first, *last, *desc, *cat, *color;
@@ -205,15 +204,15 @@ int booking_h_create(hub_req *req, void *ud)
 	memset(&t, 0, sizeof(t));
 	if (booking_req_user(req, &u) != 0)
 		return 0;
-	if (hubkit_read_json(A, req, &body) != 0)
+	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
 		return 0;
-	t.idem_key = A->req_header(req, "Idempotency-Key");
+	t.idem_key = BOOKING_API->req_header(req, "Idempotency-Key");
 	if (t.idem_key && !idem_key_ok(t.idem_key)) {
-		hubkit_invalid(A, req, "Idempotency-Key",
+		hubkit_invalid(BOOKING_API, req, "Idempotency-Key",
 			       "must be 1 to 200 visible ASCII characters");
 		goto out;
 	}
-	if (hubkit_only_fields(A, req, body, fields) != 0)
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0)
 		goto out;
 	if (!db) {
 		booking_reply_db_error(req, db, HUB_DB_ERROR);
@@ -236,17 +235,19 @@ int booking_h_create(hub_req *req, void *ud)
 			goto out;
 		}
 	}
-	if (hubkit_str_field(A, req, body, "start", 1, 1, 64, &start) != 0 ||
-	    hubkit_str_field(A, req, body, "first_name", 1, 1, 100, &first) !=
-		0 ||
-	    hubkit_str_field(A, req, body, "last_name", 1, 1, 100, &last) !=
-		0 ||
-	    hubkit_str_field(A, req, body, "description", 0, 0, 500, &desc) !=
-		0 ||
-	    hubkit_str_field(A, req, body, "category", 0, 1, 31, &cat) != 0)
+	if (hubkit_str_field(BOOKING_API, req, body, "start", 1, 1, 64,
+			     &start) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "first_name", 1, 1, 100,
+			     &first) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "last_name", 1, 1, 100,
+			     &last) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "description", 0, 0, 500,
+			     &desc) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "category", 0, 1, 31,
+			     &cat) != 0)
 		goto out;
 	if (strchr(first, '\n') || strchr(last, '\n')) {
-		hubkit_invalid(A, req,
+		hubkit_invalid(BOOKING_API, req,
 			       strchr(first, '\n') ? "first_name" : "last_name",
 			       "must be one line");
 		goto out;
@@ -261,7 +262,7 @@ int booking_h_create(hub_req *req, void *ud)
 			o += (size_t)snprintf(why + o, sizeof(why) - o, "%s %s",
 					      i ? "," : "",
 					      cfg->categories.e[i].name);
-		hubkit_invalid(A, req, "category", why);
+		hubkit_invalid(BOOKING_API, req, "category", why);
 		goto out;
 	}
 	if (booking_check_start(req, "start", start, now, &t.slot) != 0)
@@ -302,7 +303,7 @@ int booking_h_create(hub_req *req, void *ud)
 		goto out;
 	}
 
-	rc = A->db_transaction(db, create_fn, &t);
+	rc = BOOKING_API->db_transaction(db, create_fn, &t);
 	if (rc == HUB_DB_ECONSTRAINT && t.idem_key) {
 		/* a concurrent request with the same key won */
 		free(t.replay);
@@ -316,12 +317,13 @@ int booking_h_create(hub_req *req, void *ud)
 	case HUB_DB_OK: {
 		char loc[64];
 		booking_changed();
-		A->metric_add("hub_bookings_total", "action=\"create\"", 1);
-		A->cal_sync_soon();
+		BOOKING_API->metric_add("hub_bookings_total",
+					"action=\"create\"", 1);
+		BOOKING_API->cal_sync_soon();
 		snprintf(loc, sizeof(loc), "/api/v1/bookings/%lld",
 			 (long long)t.row.id);
-		A->reply_header(req, "Location", loc);
-		A->reply_json(req, 201, t.response);
+		BOOKING_API->reply_header(req, "Location", loc);
+		BOOKING_API->reply_json(req, 201, t.response);
 		break;
 	}
 	case BOOKING_TX_REPLAY:
@@ -331,8 +333,8 @@ int booking_h_create(hub_req *req, void *ud)
 		booking_reply_blocked(req, t.reason);
 		break;
 	case BOOKING_TX_FULL:
-		A->metric_add("hub_bookings_rejected_total",
-			      "reason=\"slot_full\"", 1);
+		BOOKING_API->metric_add("hub_bookings_rejected_total",
+					"reason=\"slot_full\"", 1);
 		booking_reply_full(req, db, &t.slot, t.row.consultant_id, now,
 				   t.row.consultant_id > 0
 				       ? "the consultant has no free place in "

@@ -13,8 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 /* ============================================================ changes */
 
 /* A change of an existing booking. */
@@ -156,9 +154,9 @@ static int change_fn(hub_db *db, void *ud)
 		return rc;
 	booking_event_key(t->row.id, key);
 	snprintf(audit_action, sizeof(audit_action), "booking.%s", t->action);
-	if (A->audit(t->req, db, audit_action, key,
-		     strcmp(t->action, "cancel") == 0 ? "cancelled" : detail) !=
-	    0)
+	if (BOOKING_API->audit(t->req, db, audit_action, key,
+			       strcmp(t->action, "cancel") == 0 ? "cancelled"
+								: detail) != 0)
 		return HUB_DB_ERROR;
 	return booking_db_outbox(db, &t->row);
 }
@@ -167,7 +165,7 @@ static int change_fn(hub_db *db, void *ud)
 static void run_change(hub_req *req, hub_db *db, change_tx *t)
 {
 	booking_buf b;
-	int rc = A->db_transaction(db, change_fn, t);
+	int rc = BOOKING_API->db_transaction(db, change_fn, t);
 
 	if (rc == BOOKING_TX_CONFLICT && t->unchanged)
 		rc = HUB_DB_OK; /* same outcome again: answer the booking */
@@ -175,8 +173,8 @@ static void run_change(hub_req *req, hub_db *db, change_tx *t)
 		char labels[64];
 		booking_changed();
 		snprintf(labels, sizeof(labels), "action=\"%s\"", t->action);
-		A->metric_add("hub_bookings_total", labels, 1);
-		A->cal_sync_soon();
+		BOOKING_API->metric_add("hub_bookings_total", labels, 1);
+		BOOKING_API->cal_sync_soon();
 	}
 	switch (rc) {
 	case HUB_DB_OK:
@@ -185,10 +183,12 @@ static void run_change(hub_req *req, hub_db *db, change_tx *t)
 		booking_reply_buf(req, 200, &b);
 		break;
 	case BOOKING_TX_NOTFOUND:
-		A->reply_error(req, 404, "not_found", "no such booking", NULL);
+		BOOKING_API->reply_error(req, 404, "not_found",
+					 "no such booking", NULL);
 		break;
 	case BOOKING_TX_CONFLICT:
-		A->reply_error(req, 409, "conflict", t->conflict, NULL);
+		BOOKING_API->reply_error(req, 409, "conflict", t->conflict,
+					 NULL);
 		break;
 	case BOOKING_TX_BLOCKED:
 		booking_reply_blocked(req, t->block_reason);
@@ -219,7 +219,7 @@ static int change_begin(hub_req *req, hub_db *db, hub_user *u, change_tx *t,
 	if (booking_req_user(req, u) != 0 ||
 	    booking_load_target(req, db, u, &t->row) != 0)
 		return -1;
-	if (hubkit_read_json(A, req, body) != 0)
+	if (hubkit_read_json(BOOKING_API, req, body) != 0)
 		return -1;
 	t->now = (int64_t)time(NULL);
 	return 0;
@@ -239,7 +239,7 @@ static void change_run(hub_req *req, hub_db *db, hub_user *u, change_tx *t,
 int booking_h_cancel(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {"reason", NULL};
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
 	change_tx t;
 	hub_user u;
@@ -247,8 +247,9 @@ int booking_h_cancel(hub_req *req, void *ud)
 
 	if (change_begin(req, db, &u, &t, &body) != 0)
 		return 0;
-	if (hubkit_only_fields(A, req, body, fields) == 0 &&
-	    hubkit_str_field(A, req, body, "reason", 1, 1, 500, &t.reason) == 0)
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) == 0 &&
+	    hubkit_str_field(BOOKING_API, req, body, "reason", 1, 1, 500,
+			     &t.reason) == 0)
 		change_run(req, db, &u, &t, "cancel");
 	cJSON_Delete(body);
 	return 0;
@@ -257,7 +258,7 @@ int booking_h_cancel(hub_req *req, void *ud)
 int booking_h_reschedule(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {"start", NULL};
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
 	const char *start;
 	change_tx t;
@@ -267,19 +268,20 @@ int booking_h_reschedule(hub_req *req, void *ud)
 
 	if (change_begin(req, db, &u, &t, &body) != 0)
 		return 0;
-	if (hubkit_only_fields(A, req, body, fields) != 0 ||
-	    hubkit_str_field(A, req, body, "start", 1, 1, 64, &start) != 0 ||
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "start", 1, 1, 64,
+			     &start) != 0 ||
 	    booking_check_start(req, "start", start, t.now, &t.slot) != 0)
 		goto out;
 	if (t.slot.start == t.row.slot_start) {
-		hubkit_invalid(A, req, "start",
+		hubkit_invalid(BOOKING_API, req, "start",
 			       "is the booking's current slot");
 		goto out;
 	}
 	if (strcmp(t.row.status, "cancelled") == 0) {
-		A->reply_error(req, 409, "conflict",
-			       "a cancelled booking cannot be rescheduled",
-			       NULL);
+		BOOKING_API->reply_error(
+		    req, 409, "conflict",
+		    "a cancelled booking cannot be rescheduled", NULL);
 		goto out;
 	}
 	rc = booking_slot_lookup(db, &t.slot, t.row.consultant_id, t.now,
@@ -307,7 +309,7 @@ out:
 int booking_h_outcome(hub_req *req, void *ud)
 {
 	static const char *const fields[] = {"outcome", NULL};
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
 	const char *outcome;
 	change_tx t;
@@ -317,11 +319,12 @@ int booking_h_outcome(hub_req *req, void *ud)
 
 	if (change_begin(req, db, &u, &t, &body) != 0)
 		return 0;
-	if (hubkit_only_fields(A, req, body, fields) != 0 ||
-	    hubkit_str_field(A, req, body, "outcome", 1, 1, 16, &outcome) != 0)
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "outcome", 1, 1, 16,
+			     &outcome) != 0)
 		goto out;
 	if (!booking_outcome_valid(outcome)) {
-		hubkit_invalid(A, req, "outcome",
+		hubkit_invalid(BOOKING_API, req, "outcome",
 			       "must be pending, appeared, no_show or "
 			       "cancelled");
 		goto out;
@@ -329,7 +332,7 @@ int booking_h_outcome(hub_req *req, void *ud)
 	if ((strcmp(outcome, "appeared") == 0 ||
 	     strcmp(outcome, "no_show") == 0) &&
 	    t.row.slot_start > t.now) {
-		hubkit_invalid(A, req, "outcome",
+		hubkit_invalid(BOOKING_API, req, "outcome",
 			       "the appointment has not started yet");
 		goto out;
 	}

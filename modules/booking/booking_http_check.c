@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 #define ALTERNATIVES_MAX  5
 #define ALTERNATIVES_DAYS 14 /* how far ahead alternatives are searched */
 
@@ -37,13 +35,16 @@ int booking_load_target(hub_req *req, hub_db *db, const hub_user *u,
 {
 	long long id;
 	int rc;
-	if (hubkit_parse_int(A->req_param(req, "id"), 1, INT64_MAX, &id) != 0) {
-		A->reply_error(req, 404, "not_found", "no such booking", NULL);
+	if (hubkit_parse_int(BOOKING_API->req_param(req, "id"), 1, INT64_MAX,
+			     &id) != 0) {
+		BOOKING_API->reply_error(req, 404, "not_found",
+					 "no such booking", NULL);
 		return -1;
 	}
 	rc = db ? booking_db_get(db, id, r) : HUB_DB_ERROR;
 	if (rc == HUB_DB_ENOTFOUND) {
-		A->reply_error(req, 404, "not_found", "no such booking", NULL);
+		BOOKING_API->reply_error(req, 404, "not_found",
+					 "no such booking", NULL);
 		return -1;
 	}
 	if (rc != HUB_DB_OK) {
@@ -51,8 +52,8 @@ int booking_load_target(hub_req *req, hub_db *db, const hub_user *u,
 		return -1;
 	}
 	if (!booking_may_touch(u, r)) {
-		A->reply_error(req, 403, "forbidden",
-			       "this booking is not yours", NULL);
+		BOOKING_API->reply_error(req, 403, "forbidden",
+					 "this booking is not yours", NULL);
 		return -1;
 	}
 	return 0;
@@ -71,26 +72,27 @@ int booking_check_start(hub_req *req, const char *field, const char *text,
 	char why[128];
 
 	if (hub_time_parse(text, &s->start) != 0)
-		return hubkit_invalid(A, req, field,
+		return hubkit_invalid(BOOKING_API, req, field,
 				      "must be an RFC 3339 time with offset, "
 				      "e.g. 2026-06-01T09:00:00+02:00");
 	if (!booking_grid_match(&cfg->grid, s->start, &s->date, &s->minute))
-		return hubkit_invalid(A, req, field, "is not a slot start");
+		return hubkit_invalid(BOOKING_API, req, field,
+				      "is not a slot start");
 	if (s->start <= now)
-		return hubkit_invalid(A, req, field,
+		return hubkit_invalid(BOOKING_API, req, field,
 				      "is in the past (the slot has started)");
 	if (s->start < now + (int64_t)cfg->min_notice_min * 60) {
 		snprintf(why, sizeof(why),
 			 "is within the minimum notice of %d minutes",
 			 cfg->min_notice_min);
-		return hubkit_invalid(A, req, field, why);
+		return hubkit_invalid(BOOKING_API, req, field, why);
 	}
 	hub_time_to_local(now, &today, NULL, NULL, NULL, NULL);
 	if (hub_date_diff(s->date, today) > cfg->horizon_days) {
 		snprintf(why, sizeof(why),
 			 "is beyond the booking horizon of %d days",
 			 cfg->horizon_days);
-		return hubkit_invalid(A, req, field, why);
+		return hubkit_invalid(BOOKING_API, req, field, why);
 	}
 	return 0;
 }
@@ -178,8 +180,8 @@ void booking_reply_full(hub_req *req, hub_db *db, const booking_slot_ref *s,
 		booking_buf_json_time(&extra, alt[i]);
 	}
 	booking_buf_puts(&extra, "]}");
-	A->reply_error(req, 409, "slot_full", message,
-		       extra.oom ? NULL : extra.p);
+	BOOKING_API->reply_error(req, 409, "slot_full", message,
+				 extra.oom ? NULL : extra.p);
 	booking_buf_free(&extra);
 }
 
@@ -188,5 +190,5 @@ void booking_reply_blocked(hub_req *req, const char *reason)
 {
 	char msg[320];
 	snprintf(msg, sizeof(msg), "the slot is blocked: %s", reason);
-	A->reply_error(req, 409, "blocked", msg, NULL);
+	BOOKING_API->reply_error(req, 409, "blocked", msg, NULL);
 }

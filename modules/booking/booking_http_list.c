@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define A (booking_m.api)
-
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
 #define EXPORT_MAX   200000
@@ -57,10 +55,11 @@ static void q_text(query *q, const char *v)
 
 static int q_prepare(hub_db *db, const query *q, hub_stmt **st)
 {
-	int rc = A->db_prepare(db, q->sql, st);
+	int rc = BOOKING_API->db_prepare(db, q->sql, st);
 	for (int i = 0; rc == HUB_DB_OK && i < q->n; i++)
-		rc = q->p[i].is_text ? A->stmt_bind_text(*st, i + 1, q->p[i].t)
-				     : A->stmt_bind_int(*st, i + 1, q->p[i].i);
+		rc = q->p[i].is_text
+			 ? BOOKING_API->stmt_bind_text(*st, i + 1, q->p[i].t)
+			 : BOOKING_API->stmt_bind_int(*st, i + 1, q->p[i].i);
 	return rc;
 }
 
@@ -70,17 +69,17 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 {
 	hub_date from, to;
 	int has_from, has_to;
-	const char *mine = A->req_query(req, "mine");
-	const char *cons = A->req_query(req, "consultant");
-	const char *outcome = A->req_query(req, "outcome");
-	const char *status = A->req_query(req, "status");
+	const char *mine = BOOKING_API->req_query(req, "mine");
+	const char *cons = BOOKING_API->req_query(req, "consultant");
+	const char *outcome = BOOKING_API->req_query(req, "outcome");
+	const char *status = BOOKING_API->req_query(req, "status");
 	int64_t t;
 
 	if (booking_query_date(req, "from", &from, &has_from) != 0 ||
 	    booking_query_date(req, "to", &to, &has_to) != 0)
 		return -1;
 	if (has_from && has_to && hub_date_diff(to, from) < 0)
-		return hubkit_invalid(A, req, "to",
+		return hubkit_invalid(BOOKING_API, req, "to",
 				      "must not be before 'from'");
 	if (has_from) {
 		hub_time_from_local(from, 0, 0, &t);
@@ -94,7 +93,8 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 	}
 	if (mine && strcmp(mine, "1") && strcmp(mine, "0") &&
 	    strcmp(mine, "true") && strcmp(mine, "false"))
-		return hubkit_invalid(A, req, "mine", "must be 1 or 0");
+		return hubkit_invalid(BOOKING_API, req, "mine",
+				      "must be 1 or 0");
 	if (u->role == HUB_ROLE_STAFF ||
 	    (mine && (!strcmp(mine, "1") || !strcmp(mine, "true")))) {
 		q_add(q, " AND b.booked_by = ?");
@@ -123,13 +123,14 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 					}
 			free(c);
 			if (!found)
-				return hubkit_invalid(A, req, "consultant",
+				return hubkit_invalid(BOOKING_API, req,
+						      "consultant",
 						      "names no consultant");
 		}
 	}
 	if (outcome && *outcome) {
 		if (!booking_outcome_valid(outcome))
-			return hubkit_invalid(A, req, "outcome",
+			return hubkit_invalid(BOOKING_API, req, "outcome",
 					      "must be pending, appeared, "
 					      "no_show or cancelled");
 		q_add(q, " AND b.outcome = ?");
@@ -137,7 +138,7 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 	}
 	if (status && *status) {
 		if (strcmp(status, "booked") && strcmp(status, "cancelled"))
-			return hubkit_invalid(A, req, "status",
+			return hubkit_invalid(BOOKING_API, req, "status",
 					      "must be booked or cancelled");
 		q_add(q, " AND b.status = ?");
 		q_text(q, status);
@@ -149,9 +150,9 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 
 int booking_h_list(hub_req *req, void *ud)
 {
-	const char *lim = A->req_query(req, "limit");
-	const char *cur = A->req_query(req, "cursor");
-	hub_db *db = A->db();
+	const char *lim = BOOKING_API->req_query(req, "limit");
+	const char *cur = BOOKING_API->req_query(req, "cursor");
+	hub_db *db = BOOKING_API->db();
 	long long limit = LIST_DEFAULT;
 	long long cstart = 0, cid = 0;
 	hub_stmt *st = NULL;
@@ -166,12 +167,13 @@ int booking_h_list(hub_req *req, void *ud)
 	if (booking_req_user(req, &u) != 0)
 		return 0;
 	if (lim && hubkit_parse_int(lim, 1, LIST_MAX, &limit) != 0)
-		return hubkit_invalid(A, req, "limit", "must be 1 to 1000");
+		return hubkit_invalid(BOOKING_API, req, "limit",
+				      "must be 1 to 1000");
 	if (cur && *cur) {
 		char tail;
 		if (sscanf(cur, "s%lldi%lld%c", &cstart, &cid, &tail) != 2 ||
 		    cid < 1)
-			return hubkit_invalid(A, req, "cursor",
+			return hubkit_invalid(BOOKING_API, req, "cursor",
 					      "is not a cursor of this list");
 	}
 	if (!db)
@@ -193,7 +195,8 @@ int booking_h_list(hub_req *req, void *ud)
 	booking_buf_init(&b);
 	booking_buf_puts(&b, "{\"items\":[");
 	rc = q_prepare(db, &q, &st);
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		rc = HUB_DB_OK;
 		if (n == limit) {
 			more = 1;
@@ -207,7 +210,7 @@ int booking_h_list(hub_req *req, void *ud)
 		last_id = r.id;
 		n++;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_OK && rc != HUB_DB_DONE) {
 		booking_buf_free(&b);
 		return booking_reply_db_error(req, db, rc);
@@ -224,7 +227,7 @@ int booking_h_list(hub_req *req, void *ud)
 
 int booking_h_get(hub_req *req, void *ud)
 {
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	long long id;
 	booking_buf b;
 	booking_row r;
@@ -234,18 +237,19 @@ int booking_h_get(hub_req *req, void *ud)
 
 	if (booking_req_user(req, &u) != 0)
 		return 0;
-	if (hubkit_parse_int(A->req_param(req, "id"), 1, INT64_MAX, &id) != 0)
-		return A->reply_error(req, 404, "not_found", "no such booking",
-				      NULL);
+	if (hubkit_parse_int(BOOKING_API->req_param(req, "id"), 1, INT64_MAX,
+			     &id) != 0)
+		return BOOKING_API->reply_error(req, 404, "not_found",
+						"no such booking", NULL);
 	rc = db ? booking_db_get(db, id, &r) : HUB_DB_ERROR;
 	if (rc == HUB_DB_ENOTFOUND)
-		return A->reply_error(req, 404, "not_found", "no such booking",
-				      NULL);
+		return BOOKING_API->reply_error(req, 404, "not_found",
+						"no such booking", NULL);
 	if (rc != HUB_DB_OK)
 		return booking_reply_db_error(req, db, rc);
 	if (!booking_may_touch(&u, &r))
-		return A->reply_error(req, 403, "forbidden",
-				      "this booking is not yours", NULL);
+		return BOOKING_API->reply_error(
+		    req, 403, "forbidden", "this booking is not yours", NULL);
 	booking_buf_init(&b);
 	booking_row_json(&b, &r);
 	if (b.len > 0 && !b.oom)
@@ -268,7 +272,7 @@ int booking_h_export_csv(hub_req *req, void *ud)
 	    "id,start,end,date,time,weekday,last_name,first_name,category,"
 	    "consultant,booked_by,created_at,status,outcome,"
 	    "outcome_source,cancel_reason,description,legacy_id\r\n";
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	hub_stmt *st = NULL;
 	booking_buf b;
 	booking_row r;
@@ -290,7 +294,8 @@ int booking_h_export_csv(hub_req *req, void *ud)
 	booking_buf_init(&b);
 	booking_buf_puts(&b, header);
 	rc = q_prepare(db, &q, &st);
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		char t0[40], t1[40], created[40], date[11], hhmm[6], num[24];
 		hub_date d;
 		int hh, mm;
@@ -333,7 +338,7 @@ int booking_h_export_csv(hub_req *req, void *ud)
 		booking_buf_puts(&b, "\r\n");
 		n++;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_DONE) {
 		booking_buf_free(&b);
 		return booking_reply_db_error(req, db,
@@ -341,18 +346,19 @@ int booking_h_export_csv(hub_req *req, void *ud)
 	}
 	if (b.oom) {
 		booking_buf_free(&b);
-		return A->reply_error(req, 500, "internal", "out of memory",
-				      NULL);
+		return BOOKING_API->reply_error(req, 500, "internal",
+						"out of memory", NULL);
 	}
 	{
 		char detail[48];
 		snprintf(detail, sizeof(detail), "%d bookings exported", n);
-		A->audit(req, db, "booking.export", "bookings.csv", detail);
+		BOOKING_API->audit(req, db, "booking.export", "bookings.csv",
+				   detail);
 	}
-	A->reply_header(req, "Content-Disposition",
-			"attachment; filename=\"bookings.csv\"");
-	A->reply_header(req, "Cache-Control", "no-store");
-	A->reply(req, 200, "text/csv; charset=utf-8", b.p, b.len);
+	BOOKING_API->reply_header(req, "Content-Disposition",
+				  "attachment; filename=\"bookings.csv\"");
+	BOOKING_API->reply_header(req, "Cache-Control", "no-store");
+	BOOKING_API->reply(req, 200, "text/csv; charset=utf-8", b.p, b.len);
 	booking_buf_free(&b);
 	return 0;
 }

@@ -16,8 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 /* ============================================================ helpers */
 
 void booking_changed(void)
@@ -27,21 +25,23 @@ void booking_changed(void)
 
 int booking_reply_db_error(hub_req *req, hub_db *db, int rc)
 {
-	A->log(booking_m.ctx, HUB_LOG_ERROR, "storage error %d: %s", rc,
-	       db ? A->db_errmsg(db) : "no connection");
-	A->reply_error(req, 503, rc == HUB_DB_EBUSY ? "busy" : "storage",
-		       rc == HUB_DB_EBUSY ? "storage is busy; retry in a moment"
-					  : "storage unavailable",
-		       NULL);
+	BOOKING_API->log(booking_m.ctx, HUB_LOG_ERROR, "storage error %d: %s",
+			 rc, db ? BOOKING_API->db_errmsg(db) : "no connection");
+	BOOKING_API->reply_error(
+	    req, 503, rc == HUB_DB_EBUSY ? "busy" : "storage",
+	    rc == HUB_DB_EBUSY ? "storage is busy; retry in a moment"
+			       : "storage unavailable",
+	    NULL);
 	return 0;
 }
 
 int booking_reply_buf(hub_req *req, int status, booking_buf *b)
 {
 	if (b->oom || !b->p)
-		A->reply_error(req, 500, "internal", "out of memory", NULL);
+		BOOKING_API->reply_error(req, 500, "internal", "out of memory",
+					 NULL);
 	else
-		A->reply_json(req, status, b->p);
+		BOOKING_API->reply_json(req, status, b->p);
 	booking_buf_free(b);
 	return 0;
 }
@@ -49,9 +49,9 @@ int booking_reply_buf(hub_req *req, int status, booking_buf *b)
 int booking_req_user(hub_req *req, hub_user *u)
 {
 	memset(u, 0, sizeof(*u));
-	if (A->req_user(req, u) != 0) {
-		A->reply_error(req, 401, "unauthenticated", "sign in first",
-			       NULL);
+	if (BOOKING_API->req_user(req, u) != 0) {
+		BOOKING_API->reply_error(req, 401, "unauthenticated",
+					 "sign in first", NULL);
 		return -1;
 	}
 	return 0;
@@ -60,12 +60,13 @@ int booking_req_user(hub_req *req, hub_user *u)
 int booking_query_date(hub_req *req, const char *name, hub_date *d,
 		       int *present)
 {
-	const char *v = A->req_query(req, name);
+	const char *v = BOOKING_API->req_query(req, name);
 	*present = 0;
 	if (!v || !*v)
 		return 0;
 	if (hub_date_parse(v, d) != 0) {
-		hubkit_invalid(A, req, name, "must be a date YYYY-MM-DD");
+		hubkit_invalid(BOOKING_API, req, name,
+			       "must be a date YYYY-MM-DD");
 		return -1;
 	}
 	*present = 1;
@@ -85,7 +86,7 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 	hub_time_from_local(from, 0, 0, &t0);
 	hub_time_from_local(hub_date_add(to, 1), 0, 0, &t1);
 	t1 += (int64_t)cfg->slot_minutes * 60;
-	local = strcmp(A->cal_backend(), "local") == 0;
+	local = strcmp(BOOKING_API->cal_backend(), "local") == 0;
 
 	rc = booking_db_ensure_consultants(db);
 	if (rc == HUB_DB_OK)
@@ -112,7 +113,8 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 		r->use_events = 1;
 		if (!c->calendar_id[0])
 			continue; /* no calendar and no plan: never */
-		int n = A->cal_events(c->calendar_id, t0, t1, &x->events[i]);
+		int n = BOOKING_API->cal_events(c->calendar_id, t0, t1,
+						&x->events[i]);
 		if (n < 0) {
 			x->calendar_error = 1;
 			x->events[i] = NULL;
@@ -146,7 +148,7 @@ void booking_inputs_free(booking_inputs *x)
 {
 	for (int i = 0; x->events && i < x->ncons; i++)
 		if (x->events[i])
-			A->cal_free(x->events[i]);
+			BOOKING_API->cal_free(x->events[i]);
 	free(x->events);
 	free(x->rt);
 	free(x->cons);
@@ -167,7 +169,7 @@ int booking_inputs_cons_index(const booking_inputs *x, int64_t id)
 
 int booking_h_consultants(hub_req *req, void *ud)
 {
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	booking_consultant *c = NULL;
 	booking_buf b;
 	hub_user u;
@@ -217,7 +219,7 @@ int booking_h_consultants(hub_req *req, void *ud)
 
 int booking_h_slots(hub_req *req, void *ud)
 {
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	hub_date from, to;
 	int has_from, has_to, rc;
 	int64_t now = (int64_t)time(NULL);
@@ -237,10 +239,10 @@ int booking_h_slots(hub_req *req, void *ud)
 	if (!has_to)
 		to = hub_date_add(from, 6);
 	if (hub_date_diff(to, from) < 0)
-		return hubkit_invalid(A, req, "to",
+		return hubkit_invalid(BOOKING_API, req, "to",
 				      "must not be before 'from'");
 	if (hub_date_diff(to, from) + 1 > SLOTS_MAX_DAYS)
-		return hubkit_invalid(A, req, "to",
+		return hubkit_invalid(BOOKING_API, req, "to",
 				      "the range is at most 62 days");
 
 	/* the cache: same range, same generation, within slots_cache_s */
@@ -255,9 +257,10 @@ int booking_h_slots(hub_req *req, void *ud)
 			 __atomic_load_n(&booking_m.gen, __ATOMIC_RELAXED));
 	}
 	if (booking_m.cfg.slots_cache_s > 0 &&
-	    (cached = A->cache_get("booking.slots", key, &clen)) != NULL) {
-		A->reply(req, 200, "application/json", cached, clen);
-		A->cache_free(cached);
+	    (cached = BOOKING_API->cache_get("booking.slots", key, &clen)) !=
+		NULL) {
+		BOOKING_API->reply(req, 200, "application/json", cached, clen);
+		BOOKING_API->cache_free(cached);
 		return 0;
 	}
 	if (!db)
@@ -267,14 +270,14 @@ int booking_h_slots(hub_req *req, void *ud)
 		return booking_reply_db_error(req, db, rc);
 	if (booking_view_build(&x.in, &v) != 0) {
 		booking_inputs_free(&x);
-		return A->reply_error(req, 500, "internal", "out of memory",
-				      NULL);
+		return BOOKING_API->reply_error(req, 500, "internal",
+						"out of memory", NULL);
 	}
 	booking_buf_init(&b);
 	booking_view_json(&v, &x.in, &b);
 	if (!b.oom && booking_m.cfg.slots_cache_s > 0 && !x.calendar_error)
-		A->cache_put("booking.slots", key, b.p, b.len,
-			     (unsigned)booking_m.cfg.slots_cache_s);
+		BOOKING_API->cache_put("booking.slots", key, b.p, b.len,
+				       (unsigned)booking_m.cfg.slots_cache_s);
 	booking_view_free(&v);
 	booking_inputs_free(&x);
 	return booking_reply_buf(req, 200, &b);
@@ -309,20 +312,23 @@ static int customer_json(hub_db *db, const char *key, int bookings,
 	hub_stmt *st = NULL;
 	int rc, first = 1;
 
-	rc = A->db_prepare(db,
-			   "SELECT id, slot_start, first_name, last_name, "
-			   "outcome, status, category, booked_by FROM "
-			   "booking_bookings WHERE customer_key = ? ORDER BY "
-			   "slot_start DESC, id DESC LIMIT 10",
-			   &st);
+	rc = BOOKING_API->db_prepare(
+	    db,
+	    "SELECT id, slot_start, first_name, last_name, "
+	    "outcome, status, category, booked_by FROM "
+	    "booking_bookings WHERE customer_key = ? ORDER BY "
+	    "slot_start DESC, id DESC LIMIT 10",
+	    &st);
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_bind_text(st, 1, key);
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+		rc = BOOKING_API->stmt_bind_text(st, 1, key);
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		if (first) {
-			const char *fn = A->col_text(st, 2);
+			const char *fn = BOOKING_API->col_text(st, 2);
 			char name[2 * BOOKING_NAME_BYTES + 4];
 			snprintf(name, sizeof(name), "%s%s%s",
-				 A->col_text(st, 3), *fn ? ", " : "", fn);
+				 BOOKING_API->col_text(st, 3), *fn ? ", " : "",
+				 fn);
 			booking_buf_puts(b, "{\"name\":");
 			booking_buf_json_str(b, name);
 			booking_buf_puts(b, ",\"key\":");
@@ -337,21 +343,21 @@ static int customer_json(hub_db *db, const char *key, int bookings,
 		}
 		booking_buf_printf(
 		    b, "%s{\"id\":%lld,\"start\":", first ? "" : ",",
-		    (long long)A->col_int(st, 0));
-		booking_buf_json_time(b, A->col_int(st, 1));
+		    (long long)BOOKING_API->col_int(st, 0));
+		booking_buf_json_time(b, BOOKING_API->col_int(st, 1));
 		booking_buf_puts(b, ",\"outcome\":");
-		booking_buf_json_str(b, A->col_text(st, 4));
+		booking_buf_json_str(b, BOOKING_API->col_text(st, 4));
 		booking_buf_puts(b, ",\"status\":");
-		booking_buf_json_str(b, A->col_text(st, 5));
+		booking_buf_json_str(b, BOOKING_API->col_text(st, 5));
 		booking_buf_puts(b, ",\"category\":");
-		booking_buf_json_str(b, A->col_text(st, 6));
+		booking_buf_json_str(b, BOOKING_API->col_text(st, 6));
 		booking_buf_puts(b, ",\"booked_by\":");
-		booking_buf_json_str(b, A->col_text(st, 7));
+		booking_buf_json_str(b, BOOKING_API->col_text(st, 7));
 		booking_buf_puts(b, "}");
 		first = 0;
 		rc = HUB_DB_OK;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (!first)
 		booking_buf_puts(b, "]}");
 	return rc == HUB_DB_DONE ? HUB_DB_OK : (rc < 0 ? rc : HUB_DB_ERROR);
@@ -359,8 +365,8 @@ static int customer_json(hub_db *db, const char *key, int bookings,
 
 int booking_h_customers(hub_req *req, void *ud)
 {
-	const char *q = A->req_query(req, "q");
-	hub_db *db = A->db();
+	const char *q = BOOKING_API->req_query(req, "q");
+	hub_db *db = BOOKING_API->db();
 	char *folded = NULL;
 	char sql[1024], pat[MAX_TERMS][300];
 	const char *p;
@@ -375,12 +381,12 @@ int booking_h_customers(hub_req *req, void *ud)
 
 	if (!q || !hubkit_utf8_valid(q, strlen(q)) ||
 	    hubkit_utf8_count(q) < 2 || hubkit_utf8_count(q) > 100)
-		return hubkit_invalid(A, req, "q",
+		return hubkit_invalid(BOOKING_API, req, "q",
 				      "must be 2 to 100 characters");
 	folded = hubkit_fold(q);
 	if (!folded)
-		return A->reply_error(req, 500, "internal", "out of memory",
-				      NULL);
+		return BOOKING_API->reply_error(req, 500, "internal",
+						"out of memory", NULL);
 	/* every word of the query must occur in the folded name; commas
 	 * are separators like spaces ("Müller, Ha" finds "müller, hans") */
 	for (p = folded; *p && nterms < MAX_TERMS;) {
@@ -395,7 +401,8 @@ int booking_h_customers(hub_req *req, void *ud)
 	}
 	free(folded);
 	if (nterms == 0)
-		return hubkit_invalid(A, req, "q", "must contain a name");
+		return hubkit_invalid(BOOKING_API, req, "q",
+				      "must contain a name");
 	snprintf(sql, sizeof(sql),
 		 "SELECT customer_key, COUNT(*), "
 		 "SUM(CASE WHEN outcome = 'appeared' THEN 1 ELSE 0 END), "
@@ -410,22 +417,23 @@ int booking_h_customers(hub_req *req, void *ud)
 		sizeof(sql) - strlen(sql) - 1);
 
 	found = calloc(MAX_CUSTOMERS, sizeof(*found));
-	rc = db && found ? A->db_prepare(db, sql, &st) : HUB_DB_ERROR;
+	rc = db && found ? BOOKING_API->db_prepare(db, sql, &st) : HUB_DB_ERROR;
 	for (int i = 0; rc == HUB_DB_OK && i < nterms; i++)
-		rc = A->stmt_bind_text(st, i + 1, pat[i]);
-	while (rc == HUB_DB_OK && (rc = A->stmt_step(st)) == HUB_DB_ROW) {
+		rc = BOOKING_API->stmt_bind_text(st, i + 1, pat[i]);
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		rc = HUB_DB_OK;
 		if (n == MAX_CUSTOMERS)
 			continue;
 		snprintf(found[n].key, sizeof(found[n].key), "%s",
-			 A->col_text(st, 0));
-		found[n].bookings = (int)A->col_int(st, 1);
-		found[n].appeared = (int)A->col_int(st, 2);
-		found[n].no_show = (int)A->col_int(st, 3);
-		found[n].cancelled = (int)A->col_int(st, 4);
+			 BOOKING_API->col_text(st, 0));
+		found[n].bookings = (int)BOOKING_API->col_int(st, 1);
+		found[n].appeared = (int)BOOKING_API->col_int(st, 2);
+		found[n].no_show = (int)BOOKING_API->col_int(st, 3);
+		found[n].cancelled = (int)BOOKING_API->col_int(st, 4);
 		n++;
 	}
-	A->stmt_finalize(st);
+	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_DONE) {
 		free(found);
 		return booking_reply_db_error(req, db,

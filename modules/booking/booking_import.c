@@ -23,8 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 #define MAX_FILE (512u << 20) /* refuse files over 512 MiB */
 
 /* Reads a whole file. Returns 0 with *out (owned, NUL-terminated), 1 when
@@ -193,12 +191,13 @@ static int import_blocks(hub_db *db, const char *dir, int *count, char *err,
 		    "added_at = excluded.added_at",
 		    args, 4, &st);
 		if (rc == HUB_DB_OK)
-			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
-							     : HUB_DB_ERROR;
-		A->stmt_finalize(st);
+			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
+				 ? HUB_DB_OK
+				 : HUB_DB_ERROR;
+		BOOKING_API->stmt_finalize(st);
 		if (rc != HUB_DB_OK) {
 			snprintf(err, errlen, "%s:%d: storage: %s", name, line,
-				 A->db_errmsg(db));
+				 BOOKING_API->db_errmsg(db));
 			rc = -1;
 			break;
 		}
@@ -341,8 +340,9 @@ static int update_facts(hub_db *db, const booking_row *r, int64_t id)
 					  args, 10, &st)
 		     : HUB_DB_ERROR;
 	if (rc == HUB_DB_OK)
-		rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK : HUB_DB_ERROR;
-	A->stmt_finalize(st);
+		rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
+							       : HUB_DB_ERROR;
+	BOOKING_API->stmt_finalize(st);
 	free(key);
 	return rc;
 }
@@ -415,9 +415,10 @@ static int apply_line(hub_db *db, const cJSON *o, int is_outcome,
 			BOOKING_ARG_INT(cur.id)},
 		    2, &st);
 		if (rc == HUB_DB_OK)
-			rc = A->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
-							     : HUB_DB_ERROR;
-		A->stmt_finalize(st);
+			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
+				 ? HUB_DB_OK
+				 : HUB_DB_ERROR;
+		BOOKING_API->stmt_finalize(st);
 		if (rc != HUB_DB_OK)
 			return rc;
 	}
@@ -488,7 +489,8 @@ static int import_jsonl(hub_db *db, const char *dir, const char *name,
 					 why);
 			else
 				snprintf(err, errlen, "%s:%d: storage: %s",
-					 name, lineno, A->db_errmsg(db));
+					 name, lineno,
+					 BOOKING_API->db_errmsg(db));
 			rc = -1;
 			break;
 		}
@@ -514,11 +516,12 @@ int booking_import(void *ud, hub_db *db, const char *dir, char *err,
 	snprintf(detail, sizeof(detail),
 		 "%d blocked days, %d booking lines, %d outcome lines", blocks,
 		 bookings, outcomes);
-	if (A->audit(NULL, db, "booking.import", "import-json", detail) != 0) {
-		snprintf(err, errlen, "audit: %s", A->db_errmsg(db));
+	if (BOOKING_API->audit(NULL, db, "booking.import", "import-json",
+			       detail) != 0) {
+		snprintf(err, errlen, "audit: %s", BOOKING_API->db_errmsg(db));
 		return -1;
 	}
-	A->log(booking_m.ctx, HUB_LOG_INFO, "imported %s", detail);
+	BOOKING_API->log(booking_m.ctx, HUB_LOG_INFO, "imported %s", detail);
 	booking_changed();
 	return 0;
 }

@@ -30,6 +30,9 @@ typedef struct booking_mod {
 
 extern booking_mod booking_m;
 
+/* The host API table the module was given at init (booking_m.api). */
+#define BOOKING_API (booking_m.api)
+
 /* Positive results of transaction callbacks: not storage errors, but
  * domain answers that roll the transaction back. */
 enum booking_tx_rc {

@@ -21,8 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#define A (booking_m.api)
-
 /* Finds the booking of a mirrored event. Returns HUB_DB_OK with *r,
  * HUB_DB_ENOTFOUND, or an error. */
 static int find_booking(hub_db *db, const hub_cal_event *ev, booking_row *r)
@@ -96,7 +94,8 @@ int booking_sync_event(hub_db *db, const hub_cal_event *ev, int64_t now)
 	if (rc != HUB_DB_OK)
 		return rc;
 	booking_event_key(r.id, key);
-	if (A->audit(NULL, db, "booking.outcome.sync", key, outcome) != 0)
+	if (BOOKING_API->audit(NULL, db, "booking.outcome.sync", key,
+			       outcome) != 0)
 		return HUB_DB_ERROR;
 	return 1;
 }
@@ -137,7 +136,7 @@ int booking_outcome_sync(void *ud, char *err, size_t errlen)
 	const booking_config *cfg = &booking_m.cfg;
 	int64_t now = (int64_t)time(NULL);
 	hub_cal_event *ev = NULL;
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	sync_run s;
 	char msg[160];
 	int n, rc;
@@ -150,8 +149,9 @@ int booking_outcome_sync(void *ud, char *err, size_t errlen)
 		note(0, err);
 		return -1;
 	}
-	n = A->cal_events(cfg->central_calendar,
-			  now - (int64_t)cfg->sync_days * 86400, now, &ev);
+	n = BOOKING_API->cal_events(cfg->central_calendar,
+				    now - (int64_t)cfg->sync_days * 86400, now,
+				    &ev);
 	if (n < 0) {
 		snprintf(err, errlen, "calendar mirror unreadable");
 		note(0, err);
@@ -161,18 +161,18 @@ int booking_outcome_sync(void *ud, char *err, size_t errlen)
 	s.ev = ev;
 	s.n = n;
 	s.now = now;
-	rc = n > 0 ? A->db_transaction(db, sync_fn, &s) : HUB_DB_OK;
-	A->cal_free(ev);
+	rc = n > 0 ? BOOKING_API->db_transaction(db, sync_fn, &s) : HUB_DB_OK;
+	BOOKING_API->cal_free(ev);
 	if (rc != HUB_DB_OK) {
 		snprintf(err, errlen, "storage error %d: %s", rc,
-			 A->db_errmsg(db));
+			 BOOKING_API->db_errmsg(db));
 		note(0, err);
 		return -1;
 	}
 	if (s.changed > 0) {
 		booking_changed();
-		A->metric_add("hub_booking_outcomes_synced_total", NULL,
-			      (double)s.changed);
+		BOOKING_API->metric_add("hub_booking_outcomes_synced_total",
+					NULL, (double)s.changed);
 	}
 	snprintf(msg, sizeof(msg), "%d events read, %d outcomes updated", n,
 		 s.changed);

@@ -15,8 +15,6 @@
 booking_mod booking_m = {.sync_lock = PTHREAD_MUTEX_INITIALIZER,
 			 .lock = PTHREAD_MUTEX_INITIALIZER};
 
-#define A (booking_m.api)
-
 /* ============================================================ settings */
 
 static const hub_setting settings[] = {
@@ -65,9 +63,9 @@ static const hub_setting settings[] = {
 
 static const char *get_setting(void *ud, const char *key)
 {
-	const char *v = A->setting_str((hub_ctx *)ud, key);
+	const char *v = BOOKING_API->setting_str((hub_ctx *)ud, key);
 	if (strcmp(key, "central_calendar_id") == 0 && (!v || !*v))
-		v = A->server_setting("calendar.central_calendar_id");
+		v = BOOKING_API->server_setting("calendar.central_calendar_id");
 	return v;
 }
 
@@ -113,10 +111,11 @@ static void check_plan_names(void)
 			found = strcmp(c->plans[i].name,
 				       c->consultants[k].name) == 0;
 		if (!found)
-			A->log(booking_m.ctx, HUB_LOG_WARN,
-			       "plan for '%s', who is not in 'consultants' "
-			       "(applies once an admin adds them)",
-			       c->plans[i].name);
+			BOOKING_API->log(
+			    booking_m.ctx, HUB_LOG_WARN,
+			    "plan for '%s', who is not in 'consultants' "
+			    "(applies once an admin adds them)",
+			    c->plans[i].name);
 	}
 }
 
@@ -193,7 +192,7 @@ static void health(void *ud, hub_health_result *out)
 
 static int purge_job(void *ud, char *err, size_t errlen)
 {
-	hub_db *db = A->db();
+	hub_db *db = BOOKING_API->db();
 	int64_t before =
 	    (int64_t)time(NULL) - (int64_t)booking_m.cfg.idem_ttl_h * 3600;
 	int n;
@@ -204,12 +203,13 @@ static int purge_job(void *ud, char *err, size_t errlen)
 	}
 	n = booking_db_idem_purge(db, before);
 	if (n < 0) {
-		snprintf(err, errlen, "purge failed: %s", A->db_errmsg(db));
+		snprintf(err, errlen, "purge failed: %s",
+			 BOOKING_API->db_errmsg(db));
 		return -1;
 	}
 	if (n > 0)
-		A->log(booking_m.ctx, HUB_LOG_INFO,
-		       "removed %d expired idempotency keys", n);
+		BOOKING_API->log(booking_m.ctx, HUB_LOG_INFO,
+				 "removed %d expired idempotency keys", n);
 	return 0;
 }
 

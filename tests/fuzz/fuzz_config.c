@@ -2,7 +2,8 @@
  * fuzz_config.c - plugins.conf parsing and validation on arbitrary bytes:
  * never crashes, never leaks, and a failure always comes with a message.
  */
-#include "host/host.h"
+#include "base/log.h"
+#include "base/conf.h"
 
 #include <stdlib.h>
 #include <string.h>

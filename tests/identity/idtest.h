@@ -11,9 +11,10 @@
 #define HUB_IDTEST_H
 
 #define _GNU_SOURCE
+#include "base/conf.h"
+#include "base/log.h"
 #include "identity/id_internal.h"
 #include "store/store.h"
-#include "host/host.h"
 
 #include <stddef.h>
 #include <stdint.h>

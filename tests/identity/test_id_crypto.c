@@ -4,8 +4,9 @@
  * (round trip, tampering, wrong binding, wrong key).
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "check.h"
-#include "host/host.h"
+#include "base/conf.h"
 #include "identity/id_internal.h"
 
 #include <pthread.h>

@@ -4,8 +4,9 @@
  * broken configuration.
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "check.h"
-#include "host/host.h"
+#include "base/conf.h"
 
 #include <stdlib.h>
 

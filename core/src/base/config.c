@@ -8,7 +8,8 @@
  * once the module has declared its settings.
  */
 #define _GNU_SOURCE
-#include "host/host.h"
+#include "base/log.h"
+#include "base/conf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

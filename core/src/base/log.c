@@ -5,7 +5,7 @@
  * buffer first so the lock is held only for one fwrite.
  */
 #define _GNU_SOURCE
-#include "host/host.h"
+#include "base/log.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
+#include "base/log.h"
 #include "hub_time.h"
 
 #include <cjson/cJSON.h>

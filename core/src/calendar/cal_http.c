@@ -14,9 +14,8 @@
  * authorised call refreshes the access token once.
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "calendar/cal_internal.h"
-
-#include "host/host.h"
 
 #include <curl/curl.h>
 #include <pthread.h>

@@ -7,9 +7,9 @@
  * function name, so every consultant saw the first one's events.)
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
 #include "store/store.h"
 
 #include <pthread.h>

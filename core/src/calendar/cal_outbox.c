@@ -18,7 +18,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
+#include "base/log.h"
 #include "store/store.h"
 
 #include <cjson/cJSON.h>

@@ -12,7 +12,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
+#include "base/log.h"
 #include "store/store.h"
 
 #include <stdio.h>

@@ -15,7 +15,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
+#include "base/log.h"
 
 #include <mbedtls/sha256.h>
 #include <pthread.h>

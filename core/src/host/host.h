@@ -1,89 +1,16 @@
 /*
- * host.h - the host's internals shared between core/src files: the parsed
- * configuration, module contexts and their registrations, logging.
+ * host.h - the host's internals shared between core/src/host files and the
+ * programs on top: module contexts and their registrations, the loader,
+ * health, error reports. Configuration and logging live in base/.
  */
 #ifndef HUB_HOST_H
 #define HUB_HOST_H
 
 #include "hub/module.h"
-#include "store/store.h"
+#include "base/conf.h"
+#include "base/log.h"
 #include "store/store.h"
 #include <stdarg.h>
-
-/* ================================================================ config */
-
-/* Parses `path` (INI via libinih) into the process configuration, then
- * applies the environment overrides (HUB_LISTEN, HUB_DATA_DIR,
- * HUB_SECRET_KEY, HUB_CONSULTANTS, SENTRY_DSN) and validates every known
- * section. Returns 0, or -1 with one line "FILE:LINE: key 'K': reason" in
- * err. Not thread-safe; call once before any thread starts. */
-int hub_conf_load(const char *path, char *err, size_t errlen);
-
-/* Same as hub_conf_load for configuration text in memory (tests, the
- * fuzzer); `name` stands for the file in error messages. */
-int hub_conf_load_string(const char *name, const char *text, char *err,
-			 size_t errlen);
-
-/* Frees the configuration. */
-void hub_conf_free(void);
-
-/* A value; borrowed for the life of the configuration; NULL if unset. */
-const char *hub_conf_get(const char *section, const char *key);
-long long hub_conf_int(const char *section, const char *key, long long def);
-int hub_conf_bool(const char *section, const char *key, int def);
-
-/* The one reading of setting values everywhere: a boolean is true, yes,
- * on, 1 / false, no, off, 0 (any case): returns 1, 0, or -1 for anything
- * else. An integer is a whole decimal: returns 0 with *out, or -1. */
-int hub_parse_bool(const char *v);
-int hub_parse_ll(const char *v, long long *out);
-
-/* Line of a key in the file (0 when it came from the environment or is
- * absent) and the file's path. */
-int hub_conf_line(const char *section, const char *key);
-const char *hub_conf_path(void);
-
-/* Marks a key as known (so the unknown-key check passes). */
-void hub_conf_mark_used(const char *section, const char *key);
-
-/* Calls fn for each key of `section` starting with `prefix`, in file
- * order; marks them used. Returns the count. */
-int hub_conf_each(const char *section, const char *prefix,
-		  void (*fn)(void *ud, const char *key, const char *value),
-		  void *ud);
-
-/* Finds the first key of `section` not marked used. Returns its name
- * (borrowed) or NULL. */
-const char *hub_conf_first_unused(const char *section);
-
-/* Number of [module.NAME] sections and the NAME of the i-th, in file
- * order. Borrowed. */
-size_t hub_conf_module_count(void);
-const char *hub_conf_module_name(size_t i);
-
-/* Parses "N/s", "N/min", "N/h" into a count and a window in seconds.
- * Returns 0 or -1. */
-int hub_conf_parse_rate(const char *text, unsigned *count, unsigned *window_s);
-
-/* =============================================================== logging */
-
-/* Opens `path` for appending (NULL = stderr). Returns 0 or -1. */
-int hub_log_open(const char *path);
-/* Re-opens the log file (SIGHUP); safe to call from a normal thread. */
-void hub_log_reopen(void);
-void hub_log_set_level(int level);
-/* Lets info lines wait in the buffer until hub_log_flush (the server
- * calls it once a second); call before any other thread writes. */
-void hub_log_buffered(int on);
-void hub_log_flush(void);
-/* Writes one JSON line {"ts","level","module","msg"}. Thread-safe. */
-void hub_logf(int level, const char *module, const char *fmt, ...)
-    HUB_PRINTF(3, 4);
-void hub_logv(int level, const char *module, const char *fmt, va_list ap);
-/* Writes a pre-built JSON object text as one line (access log). */
-void hub_log_raw(const char *json_line);
-/* Escapes `s` as JSON string contents into out (always NUL-terminated). */
-void hub_json_escape(char *out, size_t outlen, const char *s);
 
 /* ======================================================= module contexts */
 
@@ -171,8 +98,5 @@ void hub_report_error(hub_ctx *ctx, const char *message);
 int hub_report_start(const char *dsn, char *err, size_t errlen);
 /* Flushes the queue (bounded) and stops the sender. */
 void hub_report_stop(void);
-
-/* Seconds since start-up. */
-double hub_uptime_s(void);
 
 #endif

@@ -7,8 +7,8 @@
  * connecting directly cannot choose their address.
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "http/request.h"
-#include "host/host.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "http/request.h"
-#include "host/host.h"
+#include "base/log.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * headers, and no way out of the folder (no "..", no symlink escape).
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "http/request.h"
-#include "host/host.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,8 +9,10 @@
  * things and the raw secret never leaves this file.
  */
 #define _GNU_SOURCE
+#include "base/log.h"
+#include "store/store.h"
 #include "identity/id_internal.h"
-#include "host/host.h"
+#include "base/conf.h"
 
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>

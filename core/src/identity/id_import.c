@@ -17,8 +17,9 @@
  * line of the entry.
  */
 #define _GNU_SOURCE
+#include "store/store.h"
 #include "identity/id_internal.h"
-#include "host/host.h"
+#include "base/log.h"
 
 #include <cjson/cJSON.h>
 #include <mbedtls/platform_util.h>

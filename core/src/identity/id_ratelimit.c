@@ -25,8 +25,9 @@
  * hub_rate_set_class, hub_rate_set_backend) happens before serving.
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "identity/id_internal.h"
-#include "host/host.h"
+#include "base/conf.h"
 
 #include <mbedtls/sha256.h>
 

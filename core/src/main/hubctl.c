@@ -19,7 +19,7 @@
  * file themselves.
  */
 #define _GNU_SOURCE
-#include "host/host.h"
+#include "base/log.h"
 #include "host/startup.h"
 #include "identity/identity.h"
 #include "ops/ops.h"

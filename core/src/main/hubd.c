@@ -8,7 +8,8 @@
  * (one line naming file, line and key). SIGHUP reopens the log file.
  */
 #define _GNU_SOURCE
-#include "host/host.h"
+#include "base/conf.h"
+#include "base/log.h"
 #include "host/startup.h"
 #include "http/http.h"
 

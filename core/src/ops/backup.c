@@ -15,7 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "ops/ops.h"
-#include "host/host.h"
+#include "base/log.h"
 #include "hub_time.h"
 
 #include <dirent.h>

@@ -4,7 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "ops/ops.h"
-#include "host/host.h"
+#include "base/conf.h"
+#include "base/log.h"
 #include "hub_time.h"
 #include "sched/sched.h"
 #include "store/store.h"

@@ -11,8 +11,8 @@
  * renews it while a crashed holder's lease lapses within one period.
  */
 #define _GNU_SOURCE
+#include "base/log.h"
 #include "sched/sched.h"
-#include "host/host.h"
 #include "hub_time.h"
 #include "store/store.h"
 

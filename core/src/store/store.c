@@ -18,8 +18,10 @@
  * transaction with exponential backoff and jitter.
  */
 #define _GNU_SOURCE
+#include "store/store.h"
 #include "store/store_backend.h"
-#include "host/host.h"
+#include "base/conf.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

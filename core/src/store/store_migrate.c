@@ -9,8 +9,9 @@
  * engines run DDL transactionally (SQLite and PostgreSQL alike).
  */
 #define _GNU_SOURCE
+#include "store/store.h"
 #include "store/store_backend.h"
-#include "host/host.h"
+#include "base/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,8 +18,9 @@
  * evicts the least recently used idle statement beyond SQ_CACHE_MAX.
  */
 #define _GNU_SOURCE
+#include "store/store.h"
 #include "store/store_backend.h"
-#include "host/host.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <limits.h>
