@@ -201,29 +201,26 @@ static int block_add_fn(hub_db *db, void *ud)
 	block_tx *t = ud;
 	hub_stmt *st = NULL;
 	char target[24];
-	booking_db_arg args[] = {
-	    BOOKING_ARG_TEXT(t->date), BOOKING_ARG_TEXT(t->time),
-	    BOOKING_ARG_TEXT(t->reason), BOOKING_ARG_TEXT(t->user),
-	    BOOKING_ARG_INT(time(NULL))};
-	int rc = booking_db_prepare(db,
-				    "INSERT INTO booking_blocks (date, time, "
-				    "reason, added_by, added_at) VALUES (?, "
-				    "?, ?, ?, ?)",
-				    args, 5, &st);
+	hubkit_arg args[] = {HUBKIT_TEXT(t->date), HUBKIT_TEXT(t->time),
+			     HUBKIT_TEXT(t->reason), HUBKIT_TEXT(t->user),
+			     HUBKIT_INT(time(NULL))};
+	int rc = hubkit_prepare(BOOKING_SQL, db,
+				"INSERT INTO booking_blocks (date, time, "
+				"reason, added_by, added_at) VALUES (?, "
+				"?, ?, ?, ?)",
+				args, 5, &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st);
 	BOOKING_API->stmt_finalize(st);
 	st = NULL;
 	if (rc != HUB_DB_DONE)
 		return rc < 0 ? rc : HUB_DB_ERROR;
-	rc = booking_db_prepare(
-	    db,
+	rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT COUNT(*) FROM booking_bookings WHERE "
 	    "slot_start >= ? AND slot_start < ? AND status = "
 	    "'booked'",
-	    (booking_db_arg[]){BOOKING_ARG_INT(t->from),
-			       BOOKING_ARG_INT(t->to)},
-	    2, &st);
+	    (hubkit_arg[]){HUBKIT_INT(t->from), HUBKIT_INT(t->to)}, 2, &st);
 	if (rc == HUB_DB_OK && BOOKING_API->stmt_step(st) == HUB_DB_ROW)
 		t->affected = (int)BOOKING_API->col_int(st, 0);
 	BOOKING_API->stmt_finalize(st);
@@ -328,11 +325,10 @@ static int block_del_fn(hub_db *db, void *ud)
 	block_tx *t = ud;
 	hub_stmt *st = NULL;
 	char target[24];
-	int rc = booking_db_prepare(
-	    db, "DELETE FROM booking_blocks WHERE date = ? AND time = ?",
-	    (booking_db_arg[]){BOOKING_ARG_TEXT(t->date),
-			       BOOKING_ARG_TEXT(t->time)},
-	    2, &st);
+	int rc = hubkit_prepare(
+	    BOOKING_SQL, db,
+	    "DELETE FROM booking_blocks WHERE date = ? AND time = ?",
+	    (hubkit_arg[]){HUBKIT_TEXT(t->date), HUBKIT_TEXT(t->time)}, 2, &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
 							       : HUB_DB_ERROR;
@@ -411,16 +407,16 @@ static int cons_fn(hub_db *db, void *ud)
 	int rc;
 
 	if (t->id == 0) {
-		booking_db_arg args[] = {
-		    BOOKING_ARG_TEXT(t->name),
-		    BOOKING_ARG_TEXT(t->email ? t->email : ""),
-		    BOOKING_ARG_TEXT(t->calendar_id ? t->calendar_id : ""),
-		    BOOKING_ARG_INT(t->active < 0 ? 1 : t->active),
-		    BOOKING_ARG_INT(t->capacity < 0 ? 0 : t->capacity),
-		    BOOKING_ARG_INT(now),
-		    BOOKING_ARG_INT(now)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    HUBKIT_TEXT(t->name),
+		    HUBKIT_TEXT(t->email ? t->email : ""),
+		    HUBKIT_TEXT(t->calendar_id ? t->calendar_id : ""),
+		    HUBKIT_INT(t->active < 0 ? 1 : t->active),
+		    HUBKIT_INT(t->capacity < 0 ? 0 : t->capacity),
+		    HUBKIT_INT(now),
+		    HUBKIT_INT(now)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "INSERT INTO booking_consultants (name, email, "
 		    "calendar_id, active, capacity, source, created_at, "
 		    "updated_at) VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) "
@@ -438,18 +434,17 @@ static int cons_fn(hub_db *db, void *ud)
 		}
 		BOOKING_API->stmt_finalize(st);
 	} else {
-		booking_db_arg args[] = {
-		    t->email ? BOOKING_ARG_TEXT(t->email) : BOOKING_ARG_NULL,
-		    t->calendar_id ? BOOKING_ARG_TEXT(t->calendar_id)
-				   : BOOKING_ARG_NULL,
-		    BOOKING_ARG_INT(t->capacity),
-		    BOOKING_ARG_INT(t->capacity),
-		    BOOKING_ARG_INT(t->active),
-		    BOOKING_ARG_INT(t->active),
-		    BOOKING_ARG_INT(now),
-		    BOOKING_ARG_INT(t->id)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    t->email ? HUBKIT_TEXT(t->email) : HUBKIT_NULL,
+		    t->calendar_id ? HUBKIT_TEXT(t->calendar_id) : HUBKIT_NULL,
+		    HUBKIT_INT(t->capacity),
+		    HUBKIT_INT(t->capacity),
+		    HUBKIT_INT(t->active),
+		    HUBKIT_INT(t->active),
+		    HUBKIT_INT(now),
+		    HUBKIT_INT(t->id)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "UPDATE booking_consultants SET email = COALESCE(?, "
 		    "email), calendar_id = COALESCE(?, calendar_id), "
 		    "capacity = CASE WHEN ? < 0 THEN capacity ELSE ? END, "
