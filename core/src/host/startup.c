@@ -82,7 +82,9 @@ static int register_core(char *err, size_t errlen)
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core(api) != 0 ||
 	    hub_ops_register_jobs() != 0 ||
-	    hub_openapi_register(hub_core_ctx(), api) != 0) {
+	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
+	    api->static_dir(hub_core_ctx(), "/ui",
+			    HUB_SOURCE_DIR "/core/web/ui") != 0) {
 		snprintf(
 		    err, errlen,
 		    "cannot register core routes, checks or jobs (see log)");
