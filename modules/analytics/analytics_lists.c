@@ -11,7 +11,9 @@
 
 /* ============================================================ keyed rows */
 
-/* Counts per key (booker name or consultant id), in a growing array. */
+/* Counts per key (booker name or consultant id): a growing array and
+ * an open-addressing index into it (power-of-two size, at least twice
+ * the keys), since a year brings tens of thousands of (slot, key) rows. */
 typedef struct an_keyed {
 	char key[104];
 	char name[104];
@@ -21,42 +23,75 @@ typedef struct an_keyed {
 typedef struct an_keys {
 	an_keyed *v;
 	size_t n, cap;
+	int32_t *idx; /* -1 = empty; else an index into v */
+	size_t nidx;
 	int oom;
 } an_keys;
 
+static size_t key_hash(const char *s)
+{
+	size_t h = 1469598103u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Rebuilds the index at twice the capacity. Returns 0 or -1. */
+static int key_grow(an_keys *k)
+{
+	size_t n = k->nidx ? k->nidx * 2 : 256;
+	int32_t *idx = malloc(n * sizeof(*idx));
+	an_keyed *nv = realloc(k->v, n / 2 * sizeof(*nv));
+	if (nv)
+		k->v = nv;
+	if (!idx || !nv) {
+		free(idx);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = -1;
+	for (size_t i = 0; i < k->n; i++) {
+		size_t h = key_hash(k->v[i].key) & (n - 1);
+		while (idx[h] >= 0)
+			h = (h + 1) & (n - 1);
+		idx[h] = (int32_t)i;
+	}
+	free(k->idx);
+	k->idx = idx;
+	k->nidx = n;
+	k->cap = n / 2;
+	return 0;
+}
+
+/* The entry of `key`, made when new; NULL (and oom) without memory. */
 static an_keyed *key_find(an_keys *k, const char *key)
 {
-	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->v[i].key, key) == 0)
-			return &k->v[i];
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 64;
-		an_keyed *nv = realloc(k->v, cap * sizeof(*nv));
-		if (!nv) {
-			k->oom = 1;
-			return NULL;
-		}
-		k->v = nv;
-		k->cap = cap;
+	size_t h;
+	if (k->n + 1 > k->nidx / 2 && key_grow(k) != 0) {
+		k->oom = 1;
+		return NULL;
 	}
+	for (h = key_hash(key) & (k->nidx - 1); k->idx[h] >= 0;
+	     h = (h + 1) & (k->nidx - 1))
+		if (strcmp(k->v[k->idx[h]].key, key) == 0)
+			return &k->v[k->idx[h]];
+	k->idx[h] = (int32_t)k->n;
 	memset(&k->v[k->n], 0, sizeof(k->v[0]));
 	snprintf(k->v[k->n].key, sizeof(k->v[0].key), "%s", key);
 	return &k->v[k->n++];
 }
 
-/* Rows arrive grouped by slot; keys repeat in every slot, so the last
- * key found is tried first. */
+static void keys_free(an_keys *k)
+{
+	free(k->v);
+	free(k->idx);
+}
+
 static void keyed_row(void *ud, int64_t slot, const char *key,
 		      const an_counts *c)
 {
-	an_keys *k = ud;
-	an_keyed *e = NULL;
+	an_keyed *e = key_find(ud, key);
 	(void)slot;
-	for (size_t i = 0; i < k->n && !e; i++)
-		if (strcmp(k->v[i].key, key) == 0)
-			e = &k->v[i];
-	if (!e)
-		e = key_find(k, key);
 	if (e)
 		an_counts_add(&e->c, c);
 }
@@ -178,13 +213,13 @@ int an_h_bookers(hub_req *req, void *ud)
 	rc = an_scan(q.db, q.cur.a, q.cur.b, &q.f, AN_GROUP_BOOKER, keyed_row,
 		     &k);
 	if (rc != HUB_DB_OK || k.oom) {
-		free(k.v);
+		keys_free(&k);
 		return an_storage_failed(req);
 	}
 	qsort(k.v, k.n, sizeof(*k.v), by_bookings);
 	if (q.csv) {
 		rc = reply_csv(req, &k, "booker", "bookers.csv");
-		free(k.v);
+		keys_free(&k);
 		return rc;
 	}
 	o = cJSON_CreateObject();
@@ -197,7 +232,7 @@ int an_h_bookers(hub_req *req, void *ud)
 		cJSON_AddItemToArray(items, it);
 	}
 	cJSON_AddNullToObject(o, "next_cursor");
-	free(k.v);
+	keys_free(&k);
 	return hubkit_reply_cjson(an_api, req, 200, o);
 }
 
@@ -227,7 +262,7 @@ static int add_names(an_query *q, an_keys *k)
 			if (strcmp(k->v[i].key, key) == 0)
 				e = &k->v[i];
 		if (!e && an_api->col_int(st, 2))
-			e = key_find(k, key);
+			e = key_find(k, key); /* active, without bookings */
 		if (e)
 			snprintf(e->name, sizeof(e->name), "%s",
 				 an_api->col_text(st, 1));
@@ -251,13 +286,13 @@ int an_h_consultants(hub_req *req, void *ud)
 	if (rc == HUB_DB_OK)
 		rc = add_names(&q, &k);
 	if (rc != HUB_DB_OK || k.oom) {
-		free(k.v);
+		keys_free(&k);
 		return an_storage_failed(req);
 	}
 	qsort(k.v, k.n, sizeof(*k.v), by_bookings);
 	if (q.csv) {
 		rc = reply_csv(req, &k, "consultant", "consultants.csv");
-		free(k.v);
+		keys_free(&k);
 		return rc;
 	}
 	o = cJSON_CreateObject();
@@ -278,6 +313,6 @@ int an_h_consultants(hub_req *req, void *ud)
 		cJSON_AddItemToArray(items, it);
 	}
 	cJSON_AddNullToObject(o, "next_cursor");
-	free(k.v);
+	keys_free(&k);
 	return hubkit_reply_cjson(an_api, req, 200, o);
 }

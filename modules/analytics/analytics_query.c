@@ -57,39 +57,52 @@ static void arg_text(an_sql *q, const char *v)
 	q->texts[q->nargs++] = v;
 }
 
-/* Builds the query for filter f and group g into q. */
+#define ROLL_COLS "bookings, appeared, no_show, cancelled, lead_s"
+
+/* Builds the query for filter f and group g into q. A rollup row is
+ * already one (slot, key): read as it is, in primary-key order, it needs
+ * no grouping or sorting; only the per-slot table is summed over its
+ * categories when no category is asked for. */
 static void build(an_sql *q, const an_filter *f, int g)
 {
 	int cons = f->consultant != 0, book = f->booker != NULL;
 	int cat = f->category != NULL;
-	const char *key = "''";
+	const char *group = NULL;
 
 	q->text[0] = 0;
 	q->nargs = 0;
-	if (g == AN_GROUP_BOOKER && !cons && !cat) {
-		sql_add(q, "SELECT slot_start, booked_by, " ROLL_SUMS
+	if (g == AN_GROUP_BOOKER && !cons && !cat)
+		sql_add(q, "SELECT slot_start, booked_by, " ROLL_COLS
 			   " FROM analytics_booker");
-		key = "booked_by";
-	} else if (g == AN_GROUP_CONSULTANT && !book && !cat) {
-		sql_add(q, "SELECT slot_start, consultant_id, " ROLL_SUMS
+	else if (g == AN_GROUP_CONSULTANT && !book && !cat)
+		sql_add(q, "SELECT slot_start, consultant_id, " ROLL_COLS
 			   " FROM analytics_consultant");
-		key = "consultant_id";
-	} else if (g == AN_GROUP_NONE && !cons && !book) {
+	else if (g == AN_GROUP_NONE && !cons && !book && cat)
+		sql_add(q, "SELECT slot_start, '', " ROLL_COLS
+			   " FROM analytics_slot");
+	else if (g == AN_GROUP_NONE && !cons && !book) {
 		sql_add(q, "SELECT slot_start, '', " ROLL_SUMS
 			   " FROM analytics_slot");
-	} else if (g == AN_GROUP_NONE && !book && !cat) {
-		sql_add(q, "SELECT slot_start, '', " ROLL_SUMS
+		group = " GROUP BY slot_start";
+	} else if (g == AN_GROUP_NONE && !book && !cat)
+		sql_add(q, "SELECT slot_start, '', " ROLL_COLS
 			   " FROM analytics_consultant");
-	} else if (g == AN_GROUP_NONE && !cons && !cat) {
-		sql_add(q, "SELECT slot_start, '', " ROLL_SUMS
+	else if (g == AN_GROUP_NONE && !cons && !cat)
+		sql_add(q, "SELECT slot_start, '', " ROLL_COLS
 			   " FROM analytics_booker");
-	} else {
-		key = g == AN_GROUP_BOOKER	 ? "booked_by"
-		      : g == AN_GROUP_CONSULTANT ? "COALESCE(consultant_id, 0)"
-						 : "''";
+	else {
+		const char *key = g == AN_GROUP_BOOKER ? "booked_by"
+				  : g == AN_GROUP_CONSULTANT
+				      ? "COALESCE(consultant_id, 0)"
+				      : "''";
 		sql_add(q, "SELECT slot_start, ");
 		sql_add(q, key);
 		sql_add(q, ", " RAW_SUMS " FROM booking_bookings");
+		group =
+		    g == AN_GROUP_NONE ? " GROUP BY slot_start"
+		    : g == AN_GROUP_BOOKER
+			? " GROUP BY slot_start, booked_by"
+			: " GROUP BY slot_start, COALESCE(consultant_id, 0)";
 	}
 	sql_add(q, " WHERE slot_start >= ? AND slot_start < ?");
 	if (cons) {
@@ -106,11 +119,8 @@ static void build(an_sql *q, const an_filter *f, int g)
 		sql_add(q, " AND category = ?");
 		arg_text(q, f->category);
 	}
-	sql_add(q, " GROUP BY slot_start");
-	if (strcmp(key, "''") != 0) {
-		sql_add(q, ", ");
-		sql_add(q, key);
-	}
+	if (group)
+		sql_add(q, group);
 }
 
 int an_scan(hub_db *db, int64_t from, int64_t to, const an_filter *f, int group,

@@ -33,29 +33,47 @@
 	" cancelled INTEGER NOT NULL DEFAULT 0,"                               \
 	" lead_s INTEGER NOT NULL DEFAULT 0,"
 
-#define AN_TABLES                                                              \
+/* The tables; X is " WITHOUT ROWID" on SQLite (each table is then its
+ * primary key's b-tree: a range of slots is one contiguous read and an
+ * upsert touches one b-tree) and "" on PostgreSQL. */
+#define AN_TABLES(X)                                                           \
 	"CREATE TABLE analytics_slot ("                                        \
 	" slot_start INTEGER NOT NULL,"                                        \
 	" category TEXT NOT NULL," AN_COUNT_COLS                               \
-	" PRIMARY KEY (slot_start, category));"                                \
+	" PRIMARY KEY (slot_start, category))" X ";"                           \
 	"CREATE TABLE analytics_consultant ("                                  \
 	" slot_start INTEGER NOT NULL,"                                        \
 	" consultant_id INTEGER NOT NULL," AN_COUNT_COLS                       \
-	" PRIMARY KEY (slot_start, consultant_id));"                           \
+	" PRIMARY KEY (slot_start, consultant_id))" X ";"                      \
 	"CREATE TABLE analytics_booker ("                                      \
 	" slot_start INTEGER NOT NULL,"                                        \
 	" booked_by TEXT NOT NULL," AN_COUNT_COLS                              \
-	" PRIMARY KEY (slot_start, booked_by));"
+	" PRIMARY KEY (slot_start, booked_by))" X ";"
+
+/* 1 when booking row R (NEW or OLD) counts as appeared, no_show,
+ * cancelled; else 0. */
+#define AN_APPEARED(R)                                                         \
+	"CASE WHEN " R ".status <> 'cancelled' AND " R ".outcome <> "          \
+	"'cancelled' AND " R ".outcome = 'appeared' THEN 1 ELSE 0 END"
+#define AN_NOSHOW(R)                                                           \
+	"CASE WHEN " R ".status <> 'cancelled' AND " R ".outcome <> "          \
+	"'cancelled' AND " R ".outcome = 'no_show' THEN 1 ELSE 0 END"
+#define AN_CANCELLED(R)                                                        \
+	"CASE WHEN " R ".status = 'cancelled' OR " R ".outcome = "             \
+	"'cancelled' THEN 1 ELSE 0 END"
+
+/* What an outcome or status change alone moves (OLD to NEW). */
+#define AN_DELTA                                                               \
+	"0, (" AN_APPEARED("NEW") ") - (" AN_APPEARED("OLD") "), (" AN_NOSHOW( \
+	    "NEW") ") - (" AN_NOSHOW("OLD") "), (" AN_CANCELLED("NEW") ") - "  \
+								       "(" AN_CANCELLED("OLD") "), 0"
 
 /* The counts of one booking row R (NEW or OLD) times sign S ("1"/"-1"). */
 #define AN_VALUES(R, S)                                                        \
-	S ", CASE WHEN " R ".status <> 'cancelled' AND " R ".outcome <> "      \
-	  "'cancelled' AND " R ".outcome = 'appeared' THEN " S " ELSE 0 END,"  \
-	  " CASE WHEN " R ".status <> 'cancelled' AND " R ".outcome <> "       \
-	  "'cancelled' AND " R ".outcome = 'no_show' THEN " S " ELSE 0 END,"   \
-	  " CASE WHEN " R ".status = 'cancelled' OR " R ".outcome = "          \
-	  "'cancelled' THEN " S " ELSE 0 END, " S " * (" R ".slot_start - " R  \
-	  ".created_at)"
+	S ", " S " * (" AN_APPEARED(R) "), " S " * (" AN_NOSHOW(               \
+	    R) "), " S " * (" AN_CANCELLED(R) "), " S " * (" R                 \
+					      ".slot_start - " R               \
+					      ".created_at)"
 
 #define AN_SET(T)                                                              \
 	" DO UPDATE SET bookings = " T ".bookings + excluded.bookings,"        \
@@ -64,154 +82,45 @@
 	" cancelled = " T ".cancelled + excluded.cancelled,"                   \
 	" lead_s = " T ".lead_s + excluded.lead_s;"
 
-/* The three upserts for booking row R with sign S. */
-#define AN_UPSERTS(R, S)                                                                                                                                   \
-	" INSERT INTO analytics_slot (slot_start, category, bookings,"                                                                                     \
-	" appeared, no_show, cancelled, lead_s) VALUES (" R ".slot_start, " R ".category, " AN_VALUES(R, S) ") ON CONFLICT (slot_start, category)" AN_SET( \
-	    "analytics_slot") " INSERT INTO analytics_consultant "                                                                                         \
-			      "(slot_start, consultant_id,"                                                                                                \
-			      " bookings, appeared, no_show, cancelled, "                                                                                  \
-			      "lead_s) VALUES (" R ".slot_start, COALESCE(" R                                                                              \
-			      ".consultant_id, 0), " AN_VALUES(                                                                                            \
-				  R,                                                                                                                       \
-				  S) ") ON CONFLICT (slot_start, "                                                                                         \
-				     "consultant_id)" AN_SET("analytics_"                                                                                  \
-							     "consultant") " "                                                                             \
-									   "I"                                                                             \
-									   "N"                                                                             \
-									   "S"                                                                             \
-									   "E"                                                                             \
-									   "R"                                                                             \
-									   "T"                                                                             \
-									   " "                                                                             \
-									   "I"                                                                             \
-									   "N"                                                                             \
-									   "T"                                                                             \
-									   "O"                                                                             \
-									   " "                                                                             \
-									   "a"                                                                             \
-									   "n"                                                                             \
-									   "a"                                                                             \
-									   "l"                                                                             \
-									   "y"                                                                             \
-									   "t"                                                                             \
-									   "i"                                                                             \
-									   "c"                                                                             \
-									   "s"                                                                             \
-									   "_"                                                                             \
-									   "b"                                                                             \
-									   "o"                                                                             \
-									   "o"                                                                             \
-									   "k"                                                                             \
-									   "e"                                                                             \
-									   "r"                                                                             \
-									   " "                                                                             \
-									   "("                                                                             \
-									   "s"                                                                             \
-									   "l"                                                                             \
-									   "o"                                                                             \
-									   "t"                                                                             \
-									   "_"                                                                             \
-									   "s"                                                                             \
-									   "t"                                                                             \
-									   "a"                                                                             \
-									   "r"                                                                             \
-									   "t"                                                                             \
-									   ","                                                                             \
-									   " "                                                                             \
-									   "b"                                                                             \
-									   "o"                                                                             \
-									   "o"                                                                             \
-									   "k"                                                                             \
-									   "e"                                                                             \
-									   "d"                                                                             \
-									   "_"                                                                             \
-									   "b"                                                                             \
-									   "y"                                                                             \
-									   ","                                                                             \
-									   " "                                                                             \
-									   "b"                                                                             \
-									   "o"                                                                             \
-									   "o"                                                                             \
-									   "k"                                                                             \
-									   "i"                                                                             \
-									   "n"                                                                             \
-									   "g"                                                                             \
-									   "s"                                                                             \
-									   ","                                                                             \
-									   " "                                                                             \
-									   "a"                                                                             \
-									   "p"                                                                             \
-									   "p"                                                                             \
-									   "e"                                                                             \
-									   "a"                                                                             \
-									   "r"                                                                             \
-									   "e"                                                                             \
-									   "d"                                                                             \
-									   ","                                                                             \
-									   " "                                                                             \
-									   "n"                                                                             \
-									   "o"                                                                             \
-									   "_"                                                                             \
-									   "s"                                                                             \
-									   "h"                                                                             \
-									   "o"                                                                             \
-									   "w"                                                                             \
-									   ","                                                                             \
-									   " "                                                                             \
-									   "c"                                                                             \
-									   "a"                                                                             \
-									   "n"                                                                             \
-									   "c"                                                                             \
-									   "e"                                                                             \
-									   "l"                                                                             \
-									   "l"                                                                             \
-									   "e"                                                                             \
-									   "d"                                                                             \
-									   ","                                                                             \
-									   " "                                                                             \
-									   "l"                                                                             \
-									   "e"                                                                             \
-									   "a"                                                                             \
-									   "d"                                                                             \
-									   "_"                                                                             \
-									   "s"                                                                             \
-									   ")"                                                                             \
-									   " "                                                                             \
-									   "V"                                                                             \
-									   "A"                                                                             \
-									   "L"                                                                             \
-									   "U"                                                                             \
-									   "E"                                                                             \
-									   "S"                                                                             \
-									   " "                                                                             \
-									   "(" R                                                                           \
-									   "."                                                                             \
-									   "s"                                                                             \
-									   "l"                                                                             \
-									   "o"                                                                             \
-									   "t"                                                                             \
-									   "_"                                                                             \
-									   "s"                                                                             \
-									   "t"                                                                             \
-									   "a"                                                                             \
-									   "r"                                                                             \
-									   "t"                                                                             \
-									   ","                                                                             \
-									   " " R                                                                           \
-									   "."                                                                             \
-									   "b"                                                                             \
-									   "o"                                                                             \
-									   "o"                                                                             \
-									   "k"                                                                             \
-									   "e"                                                                             \
-									   "d"                                                                             \
-									   "_"                                                                             \
-									   "b"                                                                             \
-									   "y"                                                                             \
-									   ","                                                                             \
-									   " " AN_VALUES(R, S) ") ON CONFLICT (slot_start, booked_by)" AN_SET(             \
-									       "analytics_booker")
+/* The three upserts of values V for the keys of booking row R. */
+#define AN_UPSERTS_V(R, V)                                                     \
+	" INSERT INTO analytics_slot (slot_start, category, bookings,"         \
+	" appeared, no_show, cancelled, lead_s) VALUES (" R ".slot_start, " R  \
+	".category, " V ") ON CONFLICT (slot_start, category)" AN_SET(         \
+	    "analytics_slot") " INSERT INTO analytics_consultant "             \
+			      "(slot_start, consultant_id,"                    \
+			      " bookings, appeared, no_show, cancelled, "      \
+			      "lead_s) VALUES (" R ".slot_start, COALESCE(" R  \
+			      ".consultant_id, 0), " V                         \
+			      ") ON CONFLICT (slot_start, "                    \
+			      "consultant_id)" AN_SET(                         \
+				  "analytics_consultant") " INSERT INTO "      \
+							  "analytics_booker "  \
+							  "(slot_start, "      \
+							  "booked_by, "        \
+							  "bookings,"          \
+							  " appeared, "        \
+							  "no_show, "          \
+							  "cancelled, "        \
+							  "lead_s) VALUES (" R \
+							  ".slot_start, " R    \
+							  ".booked_by, " V     \
+							  ") ON CONFLICT "     \
+							  "(slot_start, "      \
+							  "booked_by)" AN_SET( \
+							      "analytics_"     \
+							      "booker")
+#define AN_UPSERTS(R, S) AN_UPSERTS_V(R, AN_VALUES(R, S))
+
+/* The keys of a booking row did not change (SQLite; NULL-safe). */
+#define AN_SAME_KEYS_SQ                                                        \
+	"OLD.slot_start IS NEW.slot_start AND OLD.category IS NEW.category"    \
+	" AND OLD.consultant_id IS NEW.consultant_id AND OLD.booked_by IS "    \
+	"NEW.booked_by AND OLD.created_at IS NEW.created_at"
+#define AN_SAME_KEYS_PG                                                        \
+	"OLD.slot_start = NEW.slot_start AND OLD.category = NEW.category AND " \
+	"OLD.consultant_id IS NOT DISTINCT FROM NEW.consultant_id AND "        \
+	"OLD.booked_by = NEW.booked_by AND OLD.created_at = NEW.created_at"
 
 #define AN_SUMS                                                                \
 	" COUNT(*), SUM(CASE WHEN status <> 'cancelled' AND outcome <> "       \
@@ -242,27 +151,49 @@
 
 /* ========================================================== migrations */
 
-static const char mig1_sqlite[] = AN_TABLES AN_BACKFILL
+/* Updates: a change of a key moves the booking's counts from the old
+ * keys to the new (subtract, add); a change of status or outcome alone
+ * (the common case: outcomes, cancellations) adds the difference once;
+ * anything else (a description, a note) costs nothing. */
+static const char mig1_sqlite[] = AN_TABLES(" WITHOUT ROWID") AN_BACKFILL
     "CREATE TRIGGER analytics_roll_ins AFTER INSERT ON booking_bookings"
     " BEGIN" AN_UPSERTS(
-	"NEW", "1") " END;"
-		    "CREATE TRIGGER analytics_roll_del AFTER DELETE ON "
-		    "booking_bookings"
-		    " BEGIN" AN_UPSERTS(
-			"OLD", "-1") " END;"
-				     "CREATE TRIGGER analytics_roll_upd AFTER "
-				     "UPDATE OF " AN_WATCHED
-				     " ON booking_bookings BEGIN" AN_UPSERTS(
-					 "OLD", "-1")
-					 AN_UPSERTS("NEW", "1") " END;";
+	"NEW",
+	"1") " END;"
+	     "CREATE TRIGGER analytics_roll_del AFTER DELETE ON "
+	     "booking_bookings"
+	     " BEGIN" AN_UPSERTS(
+		 "OLD",
+		 "-1") " END;"
+		       "CREATE TRIGGER analytics_roll_move AFTER UPDATE "
+		       "OF " AN_WATCHED
+		       " ON booking_bookings WHEN NOT (" AN_SAME_KEYS_SQ
+		       ") BEGIN" AN_UPSERTS("OLD", "-1") AN_UPSERTS(
+			   "NEW",
+			   "1") " END;"
+				"CREATE TRIGGER analytics_roll_outcome AFTER "
+				"UPDATE OF status, outcome"
+				" ON booking_bookings WHEN " AN_SAME_KEYS_SQ
+				" AND (OLD.status IS NOT NEW.status OR "
+				"OLD.outcome IS NOT NEW.outcome)"
+				" BEGIN" AN_UPSERTS_V("NEW", AN_DELTA) " END;";
 
-static const char mig1_pg[] = AN_TABLES AN_BACKFILL
+static const char mig1_pg[] = AN_TABLES("") AN_BACKFILL
     "CREATE FUNCTION analytics_roll() RETURNS trigger LANGUAGE plpgsql AS $$"
     " BEGIN"
-    " IF TG_OP <> 'INSERT' THEN" AN_UPSERTS(
-	"OLD", "-1") " END IF;"
-		     " IF TG_OP <> 'DELETE' THEN" AN_UPSERTS(
-			 "NEW", "1") " END IF;"
+    " IF TG_OP = 'UPDATE' AND " AN_SAME_KEYS_PG " THEN"
+    "  IF OLD.status IS DISTINCT FROM NEW.status OR OLD.outcome IS DISTINCT"
+    "  FROM NEW.outcome THEN" AN_UPSERTS_V(
+	"NEW",
+	AN_DELTA) " END IF;"
+		  "  RETURN NULL;"
+		  " END IF;"
+		  " IF TG_OP <> 'INSERT' THEN" AN_UPSERTS(
+		      "OLD",
+		      "-1") " END IF;"
+			    " IF TG_OP <> 'DELETE' THEN" AN_UPSERTS(
+				"NEW",
+				"1") " END IF;"
 				     " RETURN NULL; END $$;"
 				     "CREATE TRIGGER analytics_roll_ins AFTER "
 				     "INSERT OR DELETE ON "
