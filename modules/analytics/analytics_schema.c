@@ -63,10 +63,13 @@
 	"'cancelled' THEN 1 ELSE 0 END"
 
 /* What an outcome or status change alone moves (OLD to NEW). */
-#define AN_DELTA                                                               \
-	"0, (" AN_APPEARED("NEW") ") - (" AN_APPEARED("OLD") "), (" AN_NOSHOW( \
-	    "NEW") ") - (" AN_NOSHOW("OLD") "), (" AN_CANCELLED("NEW") ") - "  \
-								       "(" AN_CANCELLED("OLD") "), 0"
+#define AN_DELTA                                                                         \
+	"0, (" AN_APPEARED("NEW") ") - (" AN_APPEARED("OLD") "), (" AN_NOSHOW(           \
+	    "NEW") ") - (" AN_NOSHOW("OLD") "), (" AN_CANCELLED("NEW") ") - "            \
+								       "(" AN_CANCELLED( \
+									   "O"           \
+									   "L"           \
+									   "D") "), 0"
 
 /* The counts of one booking row R (NEW or OLD) times sign S ("1"/"-1"). */
 #define AN_VALUES(R, S)                                                        \
