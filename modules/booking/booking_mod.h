@@ -161,6 +161,10 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b);
 
 /* Queues the calendar event of r (upsert) in the caller's transaction. */
 int booking_db_outbox(hub_db *db, const booking_row *r);
+/* Records webhook event `type` ("booking.created", ...) with the booking
+ * as its data inside the open transaction on db (a host without event_put
+ * records nothing). Returns HUB_DB_OK or an error. */
+int booking_db_event(hub_db *db, const char *type, const booking_row *r);
 
 /* Idempotency records, keyed by user id and key. get: HUB_DB_OK and the
  * stored hash/status/response (response owned: free()), HUB_DB_ENOTFOUND,

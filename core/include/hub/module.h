@@ -37,7 +37,7 @@ extern "C" {
 /* ABI major: bumped on any incompatible change; the host refuses others. */
 #define HUB_ABI_VERSION 1u
 /* ABI minor: bumped when functions are appended to hub_api. */
-#define HUB_ABI_MINOR 0u
+#define HUB_ABI_MINOR 1u
 
 #if defined(__GNUC__)
 #define HUB_EXPORT	 __attribute__((visibility("default")))
@@ -436,6 +436,19 @@ struct hub_api {
 			    void (*fn)(void *ud, const char *key,
 				       const char *value),
 			    void *ud);
+
+	/* ---- events for webhooks (v1.1) ---- */
+
+	/* Records event `type` (e.g. "booking.created") about `subject` (a
+	 * stable key such as "booking-42": deliveries about one subject keep
+	 * their order) with `data_json` (a JSON object, at most 64 KiB) on
+	 * `db` inside the caller's open transaction: one delivery row per
+	 * webhook subscribed to `type`, committed or rolled back with the
+	 * change and sent later by a job. Returns HUB_DB_OK (also when no
+	 * webhook listens), HUB_DB_EMISUSE for bad arguments (logged), or the
+	 * storage error. */
+	int (*event_put)(hub_db *db, const char *type, const char *subject,
+			 const char *data_json);
 };
 
 /* True when the host's table is new enough to hold `field`. */

@@ -152,7 +152,7 @@ static int valid_section(const char *s)
 {
 	static const char *const fixed[] = {"server", "calendar", "ratelimit",
 					    "auth",   "cache",	  "storage",
-					    "backup", NULL};
+					    "backup", "webhooks", NULL};
 	for (size_t i = 0; fixed[i]; i++)
 		if (strcmp(s, fixed[i]) == 0)
 			return 1;
@@ -478,6 +478,7 @@ static const known_key known[] = {
     {"server", "sentry_dsn", chk_any},
     {"server", "cookie_secure", chk_bool},
     {"server", "bootstrap_admin", chk_bool},
+    {"server", "public_url", chk_url},
     {"calendar", "backend", chk_backend_cal},
     {"calendar", "credentials_file", chk_file},
     {"calendar", "api_base", chk_url},
@@ -505,6 +506,12 @@ static const known_key known[] = {
     {"backup", "keep_weekly", chk_keep},
     {"backup", "daily_at", chk_hhmm},
     {"backup", "enabled", chk_bool},
+    {"webhooks", "allow_private", chk_bool},
+    {"webhooks", "timeout_ms", chk_ms},
+    {"webhooks", "interval_s", chk_seconds},
+    {"webhooks", "retry_first_s", chk_seconds},
+    {"webhooks", "retry_max_s", chk_seconds},
+    {"webhooks", "retry_for_s", chk_seconds},
 };
 
 /* Fixed keys of every [module.NAME] section. */

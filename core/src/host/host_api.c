@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "http/http.h"
 #include "identity/identity.h"
@@ -363,6 +364,7 @@ static const hub_api g_api = {
     .jobs_status = api_jobs_status,
     .free_text = api_free_text,
     .setting_each = api_setting_each,
+    .event_put = hub_wh_event_put,
 };
 
 const hub_api *hub_host_api(void)
