@@ -449,6 +449,14 @@ struct hub_api {
 	 * storage error. */
 	int (*event_put)(hub_db *db, const char *type, const char *subject,
 			 const char *data_json);
+
+	/* ---- users (v1.1) ---- */
+
+	/* The user `id` when it exists and is not disabled: fills *out
+	 * (scopes and via_token 0). For routes without a session, such as a
+	 * secret feed URL. Returns 0, or -1 when there is no such active
+	 * user or storage fails. */
+	int (*user_get)(int64_t id, hub_user *out);
 };
 
 /* True when the host's table is new enough to hold `field`. */

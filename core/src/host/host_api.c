@@ -365,6 +365,7 @@ static const hub_api g_api = {
     .free_text = api_free_text,
     .setting_each = api_setting_each,
     .event_put = hub_wh_event_put,
+    .user_get = hub_id_user_get,
 };
 
 const hub_api *hub_host_api(void)
