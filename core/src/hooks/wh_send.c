@@ -9,10 +9,11 @@
  * webhook-timestamp is the time of the attempt, so a retry hours later
  * still passes a receiver's freshness check.
  *
- * The job reads pending rows in id order and sends them one by one. A row
- * whose subject (e.g. one booking) already has an earlier row waiting at
- * this endpoint is held back, so the receiver sees each subject's events
- * in order. Failures (no 2xx answer, time-out, refused target) move
+ * The job sends, in id order, the rows that are due and first in their
+ * queue (no earlier pending row of the same endpoint and subject, e.g. one
+ * booking), so the receiver sees each subject's events in order and a
+ * stuck queue holds back nothing else; it passes again while passes
+ * deliver something. Failures (no 2xx answer, time-out, refused target) move
  * next_attempt_at out exponentially (retry_first_s doubling up to
  * retry_max_s); retry_for_s after the event the row is given up
  * ("failed") and later rows of the subject go ahead. No transaction is
@@ -33,8 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH	      200 /* rows per run */
-#define OUTAGE_STREAK 3	  /* failures in a row at one endpoint: skip it */
+#define BATCH	      200 /* rows per pass */
+#define OUTAGE_STREAK 3	  /* failures at one endpoint: skip it this run */
+#define PASS_BUDGET_S 30  /* passes of one run start within this */
+#define KEEP_S	      (30 * 86400) /* delivered/failed rows kept */
 
 /* ============================================================= signing */
 
@@ -191,8 +194,10 @@ static void row_free(wh_row *r)
 	}
 }
 
-/* Reads up to BATCH pending rows in id order into rows (*n of them, to
- * be freed even on failure). Returns HUB_DB_OK or an error. */
+/* Reads up to BATCH rows that are due and first in their queue (no
+ * earlier pending row of the same endpoint and subject), in id order, into
+ * rows (*count of them, to be freed even on failure). Returns HUB_DB_OK
+ * or an error. */
 static int load_rows(hub_db *db, wh_row *rows, int *count)
 {
 	hub_stmt *st = NULL;
@@ -202,10 +207,15 @@ static int load_rows(hub_db *db, wh_row *rows, int *count)
 	    "SELECT d.id, d.webhook_id, d.next_attempt_at, d.created_at, "
 	    "d.attempts, d.subject, d.msg_id, d.body, w.url, w.secret "
 	    "FROM webhook_deliveries d JOIN webhooks w ON w.id = "
-	    "d.webhook_id WHERE d.state = 'pending' ORDER BY d.id LIMIT ?",
+	    "d.webhook_id WHERE d.state = 'pending' AND d.next_attempt_at "
+	    "<= ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE "
+	    "e.webhook_id = d.webhook_id AND e.subject = d.subject AND "
+	    "e.state = 'pending' AND e.id < d.id) ORDER BY d.id LIMIT ?",
 	    &st);
 	if (rc == HUB_DB_OK)
-		rc = hub_stmt_bind_int(st, 1, BATCH);
+		rc = hub_stmt_bind_int(st, 1, wh_now());
+	if (rc == HUB_DB_OK)
+		rc = hub_stmt_bind_int(st, 2, BATCH);
 	while (rc == HUB_DB_OK && n < BATCH &&
 	       hub_stmt_step(st) == HUB_DB_ROW) {
 		wh_row *r = &rows[n];
@@ -278,40 +288,54 @@ static int record(hub_db *db, const wh_row *r, int ok, const wh_result *res,
 	return rc;
 }
 
-/* 1 when an earlier row of the same endpoint and subject, or the endpoint
- * itself, holds row i back. */
-static int held(const wh_row *rows, const unsigned char *blocked, int i)
+/* Drops delivered and given-up rows older than KEEP_S. */
+static void purge(hub_db *db)
 {
-	for (int j = 0; j < i; j++)
-		if (blocked[j] && rows[j].webhook_id == rows[i].webhook_id &&
-		    (blocked[j] == 2 ||
-		     strcmp(rows[j].subject, rows[i].subject) == 0))
-			return 1;
-	return 0;
+	hub_stmt *st = NULL;
+	if (hub_store_prepare(db,
+			      "DELETE FROM webhook_deliveries WHERE state <> "
+			      "'pending' AND created_at < ?",
+			      &st) == HUB_DB_OK &&
+	    hub_stmt_bind_int(st, 1, wh_now() - KEEP_S) == HUB_DB_OK)
+		hub_stmt_step(st);
+	hub_stmt_finalize(st);
 }
 
-int wh_job_run(void *ud, char *err, size_t errlen)
+/* Failures so far in this run per endpoint (small linear table). */
+typedef struct wh_down {
+	int64_t webhook_id[BATCH];
+	int fails[BATCH];
+	int n;
+} wh_down;
+
+/* Counts a failure of endpoint id; returns its count in this run. */
+static int down_add(wh_down *d, int64_t id, int add)
 {
-	hub_db *db = hub_store_db();
+	for (int i = 0; i < d->n; i++)
+		if (d->webhook_id[i] == id)
+			return d->fails[i] += add;
+	if (d->n == BATCH)
+		return 0;
+	d->webhook_id[d->n] = id;
+	d->fails[d->n] = add;
+	return d->n++, add;
+}
+
+/* One pass: sends the heads of the queues once. Returns the number sent
+ * (>= 0) or -1 when the rows cannot be read; *failed counts failures. */
+static int pass(hub_db *db, wh_down *down, int *failed)
+{
 	wh_row *rows = calloc(BATCH, sizeof(*rows));
-	unsigned char blocked[BATCH] = {0}; /* 1 subject, 2 endpoint */
-	unsigned char failed_at[BATCH] = {0};
-	int n = 0, rc, sent = 0, failed = 0;
-	(void)ud;
-	if (!db || !rows) {
-		free(rows);
-		snprintf(err, errlen, "storage unavailable");
+	int n = 0, sent = 0, rc;
+	if (!rows)
 		return -1;
-	}
 	rc = load_rows(db, rows, &n);
 	for (int i = 0; rc == HUB_DB_OK && i < n; i++) {
 		wh_result res;
-		int ok, streak = 0;
-		if (held(rows, blocked, i) || rows[i].next_at > wh_now() ||
-		    !rows[i].secret) {
-			blocked[i] = 1;
+		int ok;
+		if (!rows[i].secret ||
+		    down_add(down, rows[i].webhook_id, 0) >= OUTAGE_STREAK)
 			continue;
-		}
 		ok = wh_send(rows[i].url, rows[i].secret, rows[i].msg_id,
 			     wh_now(), rows[i].body, &res);
 		if (record(db, &rows[i], ok, &res, wh_now()) != HUB_DB_OK)
@@ -319,26 +343,43 @@ int wh_job_run(void *ud, char *err, size_t errlen)
 				 */
 		if (ok) {
 			sent++;
-			continue;
+		} else {
+			(*failed)++;
+			down_add(down, rows[i].webhook_id, 1);
 		}
-		failed++;
-		blocked[i] = 1;
-		failed_at[i] = 1;
-		for (int j = 0; j <= i; j++)
-			streak += failed_at[j] &&
-				  rows[j].webhook_id == rows[i].webhook_id;
-		if (streak >= OUTAGE_STREAK)
-			blocked[i] = 2;
 	}
 	for (int i = 0; i < n; i++)
 		row_free(&rows[i]);
 	free(rows);
-	if (rc != HUB_DB_OK) {
-		snprintf(err, errlen, "cannot read deliveries");
+	return rc == HUB_DB_OK ? sent : -1;
+}
+
+int wh_job_run(void *ud, char *err, size_t errlen)
+{
+	hub_db *db = hub_store_db();
+	wh_down *down = calloc(1, sizeof(*down));
+	int64_t until = wh_now() + PASS_BUDGET_S;
+	int sent = 0, failed = 0, k = 0;
+	(void)ud;
+	if (!db || !down) {
+		free(down);
+		snprintf(err, errlen, "storage unavailable");
 		return -1;
 	}
+	/* a delivered head makes the next event of its booking the head:
+	 * pass again while that makes progress */
+	do {
+		k = pass(db, down, &failed);
+		sent += k > 0 ? k : 0;
+	} while (k > 0 && wh_now() < until);
+	purge(db);
+	free(down);
 	if (sent || failed)
 		hub_logf(HUB_LOG_INFO, "webhooks",
 			 "deliveries: %d sent, %d failed", sent, failed);
+	if (k < 0) {
+		snprintf(err, errlen, "cannot read deliveries");
+		return -1;
+	}
 	return 0;
 }

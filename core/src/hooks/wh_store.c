@@ -94,7 +94,9 @@ int hub_wh_init(char *err, size_t errlen)
 	"CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, "   \
 	"id);"                                                                 \
 	"CREATE INDEX webhook_deliveries_hook ON webhook_deliveries "          \
-	"(webhook_id, id);"
+	"(webhook_id, id);"                                                    \
+	"CREATE INDEX webhook_deliveries_queue ON webhook_deliveries "         \
+	"(webhook_id, subject, state, id);"
 
 /* AUTOINCREMENT: ids never reused, so id order is event order. */
 static const char mig1[] =
