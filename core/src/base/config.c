@@ -375,9 +375,9 @@ static int chk_rate(const char *v, char *why, size_t n)
 
 static int chk_backend_cal(const char *v, char *why, size_t n)
 {
-	if (!strcmp(v, "local") || !strcmp(v, "google"))
+	if (!strcmp(v, "local") || !strcmp(v, "google") || !strcmp(v, "caldav"))
 		return 0;
-	snprintf(why, n, "must be local or google");
+	snprintf(why, n, "must be local, google or caldav");
 	return -1;
 }
 
@@ -486,6 +486,9 @@ static const known_key known[] = {
     {"calendar", "quota_per_minute", chk_count},
     {"calendar", "sync_interval_s", chk_seconds},
     {"calendar", "request_timeout_ms", chk_ms},
+    {"calendar", "caldav_url", chk_url},
+    {"calendar", "caldav_username", chk_nonempty},
+    {"calendar", "caldav_password_file", chk_file},
     {"ratelimit", "login", chk_rate},
     {"ratelimit", "booking", chk_rate},
     {"ratelimit", "api", chk_rate},

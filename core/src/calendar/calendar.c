@@ -5,6 +5,7 @@
  * layout of the other files.
  */
 #define _GNU_SOURCE
+#include "calendar/cal_caldav.h"
 #include "calendar/cal_internal.h"
 
 #include "base/log.h"
@@ -371,9 +372,11 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 		g_cal.be = &hub_cal_ops_google;
 	} else if (strcmp(c->backend, "local") == 0) {
 		g_cal.be = &hub_cal_ops_local;
+	} else if (strcmp(c->backend, "caldav") == 0) {
+		g_cal.be = &hub_cal_ops_caldav;
 	} else {
 		snprintf(err, errlen,
-			 "[calendar] backend must be local or google");
+			 "[calendar] backend must be local, google or caldav");
 		goto fail;
 	}
 	if (c->quota_per_minute < 1 || c->quota_per_minute > 100000 ||
@@ -392,7 +395,12 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "calendar: out of memory");
 		goto fail;
 	}
-	if (g_cal.be->remote) {
+	if (g_cal.be == &hub_cal_ops_caldav) {
+		if (hub_cal_dav_setup(c->caldav_url, c->caldav_username,
+				      c->caldav_password_file, err,
+				      errlen) != 0)
+			goto fail;
+	} else if (g_cal.be->remote) {
 		if (!hub_cal_url_allowed(g_cal.cfg.api_base)) {
 			snprintf(err, errlen,
 				 "[calendar] api_base must be https:// (plain "
@@ -413,6 +421,7 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 	return 0;
 fail:
 	hub_cal_token_teardown();
+	hub_cal_dav_teardown();
 	hub_cal_quota_teardown();
 	g_cal.be = NULL;
 	return -1;
@@ -421,6 +430,7 @@ fail:
 void hub_cal_shutdown(void)
 {
 	hub_cal_token_teardown();
+	hub_cal_dav_teardown();
 	hub_cal_quota_teardown();
 	seen_reset();
 	hub_cal_http_global_cleanup();
