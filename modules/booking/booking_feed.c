@@ -161,11 +161,10 @@ static int feed_fn(hub_db *db, void *ud)
 	hub_stmt *st = NULL;
 	int64_t gen = 0;
 	char hash[65], stored[65] = "";
-	int rc = booking_db_prepare(
-	    db,
-	    "SELECT generation, token_hash FROM "
-	    "booking_feeds WHERE user_id = ?",
-	    (booking_db_arg[]){BOOKING_ARG_INT(t->user)}, 1, &st);
+	int rc = hubkit_prepare(BOOKING_SQL, db,
+				"SELECT generation, token_hash FROM "
+				"booking_feeds WHERE user_id = ?",
+				(hubkit_arg[]){HUBKIT_INT(t->user)}, 1, &st);
 	if (rc == HUB_DB_OK &&
 	    (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		gen = BOOKING_API->col_int(st, 0);
@@ -185,11 +184,10 @@ static int feed_fn(hub_db *db, void *ud)
 	if (strcmp(hash, stored) == 0)
 		return HUB_DB_OK;
 	{
-		booking_db_arg a[] = {
-		    BOOKING_ARG_INT(t->user), BOOKING_ARG_INT(gen),
-		    BOOKING_ARG_TEXT(hash), BOOKING_ARG_INT(time(NULL))};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg a[] = {HUBKIT_INT(t->user), HUBKIT_INT(gen),
+				  HUBKIT_TEXT(hash), HUBKIT_INT(time(NULL))};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "INSERT INTO booking_feeds (user_id, generation, "
 		    "token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT "
 		    "(user_id) DO UPDATE SET generation = excluded.generation, "
@@ -284,11 +282,11 @@ static int64_t feed_owner(hub_db *db, const char *file)
 	memcpy(token, file, TOKEN_HEX);
 	token[TOKEN_HEX] = 0;
 	hash_of(token, hash);
-	if (booking_db_prepare(db,
-			       "SELECT user_id, generation FROM booking_feeds "
-			       "WHERE token_hash = ?",
-			       (booking_db_arg[]){BOOKING_ARG_TEXT(hash)}, 1,
-			       &st) == HUB_DB_OK &&
+	if (hubkit_prepare(BOOKING_SQL, db,
+			   "SELECT user_id, generation FROM booking_feeds "
+			   "WHERE token_hash = ?",
+			   (hubkit_arg[]){HUBKIT_TEXT(hash)}, 1,
+			   &st) == HUB_DB_OK &&
 	    BOOKING_API->stmt_step(st) == HUB_DB_ROW) {
 		user = BOOKING_API->col_int(st, 0);
 		gen = BOOKING_API->col_int(st, 1);
@@ -306,13 +304,12 @@ static int feed_events(hub_db *db, const hub_user *u, booking_buf *b,
 {
 	int consultant = u->role == HUB_ROLE_CONSULTANT;
 	int64_t since = (int64_t)time(NULL) - FEED_DAYS_BACK * 86400LL;
-	booking_db_arg a[] = {consultant ? BOOKING_ARG_INT(u->consultant_id)
-					 : BOOKING_ARG_TEXT(u->username),
-			      BOOKING_ARG_INT(since),
-			      BOOKING_ARG_INT(FEED_MAX_ROWS)};
+	hubkit_arg a[] = {consultant ? HUBKIT_INT(u->consultant_id)
+				     : HUBKIT_TEXT(u->username),
+			  HUBKIT_INT(since), HUBKIT_INT(FEED_MAX_ROWS)};
 	hub_stmt *st = NULL;
-	int rc = booking_db_prepare(
-	    db,
+	int rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    consultant ? "SELECT " BOOKING_DB_COLS
 			 "WHERE b.consultant_id = ? AND b.slot_end >= ? "
 			 "ORDER BY b.slot_start, b.id LIMIT ?"

@@ -271,7 +271,7 @@ static int h_create(hub_req *req, void *ud)
 		goto out;
 	}
 	snprintf(det, sizeof(det), "webhook %lld", (long long)id);
-	hub_audit(req, db, "webhook.create", det, url);
+	g_api->audit(req, db, "webhook.create", det, url);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)id);
 	cJSON_AddStringToObject(o, "url", url);
@@ -317,7 +317,7 @@ static int h_delete(hub_req *req, void *ud)
 		return g_api->reply_error(req, 404, "not_found",
 					  "no such webhook", NULL);
 	snprintf(target, sizeof(target), "webhook %lld", (long long)id);
-	hub_audit(req, db, "webhook.delete", target, NULL);
+	g_api->audit(req, db, "webhook.delete", target, NULL);
 	return g_api->reply(req, 204, NULL, NULL, 0);
 }
 
