@@ -10,7 +10,7 @@ set -euo pipefail
 pkgs_build="build-essential cmake pkg-config ca-certificates tzdata
   libcivetweb-dev libmbedtls-dev libcjson-dev libsqlite3-dev
   libcurl4-openssl-dev liboath-dev libinih-dev libcrypt-dev libqrencode-dev
-  libxml2-dev libical-dev"
+  libjs-chart.js libxml2-dev libical-dev"
 pkgs_test="clang libclang-rt-14-dev oathtool wrk openssl sqlite3 curl
   clang-format python3 python3-icalendar radicale"
 pkgs_browser="chromium nodejs npm"
