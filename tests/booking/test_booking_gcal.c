@@ -383,7 +383,7 @@ int main(void)
 		 "[calendar]\nbackend = google\napi_base = %s\n"
 		 "credentials_file = %s\ncentral_calendar_id = %s\n"
 		 "sync_interval_s = 10\nquota_per_minute = 1000\n"
-		 "[ratelimit]\nlogin = 100/min\nbooking = 1000/min\napi = "
+		 "[ratelimit]\nlogin = 100/min\nlogin_account = 100/min\nbooking = 1000/min\napi = "
 		 "10000/min\nadmin = 1000/min\n"
 		 "[module.health]\npath = health.so\n"
 		 "[module.booking]\npath = booking.so\n"

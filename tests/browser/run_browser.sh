@@ -39,6 +39,7 @@ log_file = $work/hubd.log
 backend = local
 [ratelimit]
 login = 100/min
+login_account = 100/min
 booking = 1000/min
 api = 10000/min
 admin = 1000/min

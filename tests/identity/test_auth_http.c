@@ -685,7 +685,7 @@ int main(void)
 	const char *conf =
 	    "[server]\nlisten = 127.0.0.1:%PORT%\ndata_dir = %DATA%\n"
 	    "module_dir = %MODULES%\n"
-	    "\n[ratelimit]\nlogin = 1000/min\nadmin = 1000/min\n"
+	    "\n[ratelimit]\nlogin = 1000/min\nlogin_account = 1000/min\nadmin = 1000/min\n"
 	    "api = 1000/min\n"
 	    "\n[module.health]\npath = health.so\n";
 	if (access(HUBD_PATH, X_OK) != 0) {

@@ -60,7 +60,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubpages-'));
 const port = await freePort();
 fs.writeFileSync(path.join(dir, 'hub.conf'),
   `[server]\nlisten = 127.0.0.1:${port}\ndata_dir = ${dir}/data\n` +
-  `module_dir = ${moduleDir}\n\n[ratelimit]\nlogin = 100/min\n\n` +
+  `module_dir = ${moduleDir}\n\n[ratelimit]\nlogin = 100/min\nlogin_account = 100/min\n\n` +
   `[module.health]\npath = health.so\n`);
 let out = '';
 const hubd = spawn(hubdPath, ['-c', path.join(dir, 'hub.conf')], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -486,6 +486,7 @@ static const known_key known[] = {
     {"calendar", "sync_interval_s", chk_seconds},
     {"calendar", "request_timeout_ms", chk_ms},
     {"ratelimit", "login", chk_rate},
+    {"ratelimit", "login_account", chk_rate},
     {"ratelimit", "booking", chk_rate},
     {"ratelimit", "api", chk_rate},
     {"ratelimit", "admin", chk_rate},

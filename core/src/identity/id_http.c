@@ -60,6 +60,10 @@ cJSON *id_http_user_json(const id_user *u)
 	cJSON_AddBoolToObject(o, "must_setup_2fa", id_user_needs_2fa_setup(u));
 	id_http_add_time(o, "created_at", u->created_at);
 	id_http_add_time(o, "last_login_at", u->last_login_at);
+	if (u->language[0])
+		cJSON_AddStringToObject(o, "language", u->language);
+	else
+		cJSON_AddNullToObject(o, "language");
 	return o;
 }
 
@@ -89,7 +93,8 @@ int hub_id_register_routes(hub_ctx *core_ctx, const hub_api *api)
 	g_id_api = api;
 	g_id_ctx = core_ctx;
 	if (id_http_auth_register(core_ctx, api) != 0 ||
-	    id_http_admin_register(core_ctx, api) != 0)
+	    id_http_admin_register(core_ctx, api) != 0 ||
+	    id_http_home_register(core_ctx, api) != 0)
 		return -1;
 	return api->static_dir(core_ctx, "/auth",
 			       HUB_SOURCE_DIR "/core/web/auth");
