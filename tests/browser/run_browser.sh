@@ -3,7 +3,8 @@
 # temporary data) on a free loopback port, adds users with hubctl (staff
 # "browser" and "colleague", admin "boss", consultant "cons") and runs
 # the browser script (default booking_flow.js) against it. Extra
-# environment: HUB_CONF_EXTRA (lines appended to [ratelimit]). Exit 77
+# environment: HUB_RATE_API (the api class, default 10000/min),
+# HUB_CONF_EXTRA (lines appended to [ratelimit]). Exit 77
 # (skipped) when
 # chromium or playwright-core is not installed (run `npm ci` here), or 1
 # when HUB_REQUIRE_BROWSER is set.
@@ -45,7 +46,7 @@ backend = local
 login = 100/min
 login_account = 100/min
 booking = 1000/min
-api = 10000/min
+api = ${HUB_RATE_API:-10000/min}
 admin = 1000/min
 ${HUB_CONF_EXTRA:-}
 [module.health]
@@ -54,6 +55,8 @@ path = health.so
 path = booking.so
 consultants = Anna Becker:anna@example.com,Jonas Weber:jonas@example.com
 CONF
+# history from the old system: a customer with three no-shows (high risk)
+"$build/core/hubctl" -c "$work/hub.conf" import-json "$here/fixtures/old" >/dev/null
 for u in browser:staff colleague:staff boss:admin cons:consultant; do
   printf 'pw-browser-Secret1\n' | "$build/core/hubctl" -c "$work/hub.conf" \
     user add "${u%%:*}" --role "${u##*:}" >/dev/null 2>&1

@@ -194,7 +194,9 @@ var UI = (function () {
   function say(node, text, kind) {
     if (!node) return;
     node.textContent = text || '';
-    node.className = 'status' + (kind ? ' ' + kind : '');
+    node.classList.remove('ok', 'error', 'warn');
+    node.classList.add('status');
+    if (kind) node.classList.add(kind);
     node.hidden = !text;
   }
 
