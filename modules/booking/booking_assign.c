@@ -64,14 +64,14 @@ static int cons_counts(hub_db *db, int64_t id, int64_t slot, int64_t day0,
 		       int64_t day1, int *in_slot, int *in_day)
 {
 	hub_stmt *st = NULL;
-	booking_db_arg a[] = {BOOKING_ARG_INT(slot), BOOKING_ARG_INT(id),
-			      BOOKING_ARG_INT(day0), BOOKING_ARG_INT(day1)};
-	int rc = booking_db_prepare(
-	    db,
+	int rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT COALESCE(SUM(CASE WHEN slot_start = ? THEN 1 ELSE 0 "
 	    "END), 0), COUNT(*) FROM booking_bookings WHERE consultant_id = "
 	    "? AND status = 'booked' AND slot_start >= ? AND slot_start < ?",
-	    a, 4, &st);
+	    HUBKIT_ARGS(HUBKIT_INT(slot), HUBKIT_INT(id), HUBKIT_INT(day0),
+			HUBKIT_INT(day1)),
+	    &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -130,10 +130,9 @@ int booking_find_duplicate(hub_db *db, const booking_row *r, booking_row *dup)
 			     "WHERE b.slot_start = ? AND b.customer_key = ? "
 			     "AND b.status = 'booked' AND b.id <> ? ORDER BY "
 			     "b.id LIMIT 1",
-			     (booking_db_arg[]){BOOKING_ARG_INT(r->slot_start),
-						BOOKING_ARG_TEXT(key),
-						BOOKING_ARG_INT(r->id)},
-			     3, dup);
+			     HUBKIT_ARGS(HUBKIT_INT(r->slot_start),
+					 HUBKIT_TEXT(key), HUBKIT_INT(r->id)),
+			     dup);
 	free(key);
 	return rc;
 }

@@ -46,7 +46,8 @@ enum booking_tx_rc {
 	BOOKING_TX_REPLAY = 1003,  /* the Idempotency-Key was used already */
 	BOOKING_TX_CONFLICT =
 	    1004, /* state changed underneath (e.g. cancelled) */
-	BOOKING_TX_NOTFOUND = 1005
+	BOOKING_TX_NOTFOUND = 1005,
+	BOOKING_TX_DUPLICATE = 1006 /* the customer is booked in the slot */
 };
 
 /* ============================================================ storage */
@@ -265,8 +266,8 @@ void booking_reply_duplicate(hub_req *req, const booking_row *dup);
  * most max), or -1 when out of memory. */
 int booking_name_terms(const char *q, char pat[][BOOKING_TERM_MAX], int max);
 
-/* 1 when user u may see and change booking r: admins all, anyone the
- * bookings they booked, consultants those assigned to them. */
+/* 1 when user u may see and change booking r: admins and staff all,
+ * consultants those assigned to them or booked by them. */
 int booking_may_touch(const hub_user *u, const booking_row *r);
 
 /* Loads booking {id} of the path into *r and checks the caller may touch

@@ -102,7 +102,8 @@ int id_user_set_language(hub_db *db, int64_t id, const char *language)
 	return id_sql(db,
 		      "UPDATE users SET language = ?, updated_at = ? "
 		      "WHERE id = ?",
-		      "tii", language, id_now(), id);
+		      HUBKIT_ARGS(HUBKIT_TEXT(language), HUBKIT_INT(id_now()),
+				  HUBKIT_INT(id)));
 }
 
 static int one_row(hub_stmt *st, id_user *u)
