@@ -63,10 +63,16 @@ for u in browser:staff colleague:staff boss:admin cons:consultant; do
 done
 "$build/core/hubd" -c "$work/hub.conf" >"$work/hubd.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/health/live" 2>/dev/null && break
+up=
+for _ in $(seq 1 600); do   # up to 60 s on a loaded machine
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/health/live" 2>/dev/null; then up=1; break; fi
   sleep 0.1
 done
+if [[ -z $up ]]; then
+  echo "hubd did not start on port $port" >&2
+  cat "$work/hubd.out" >&2 || true
+  exit 1
+fi
 rc=0
 BASE="http://127.0.0.1:$port" HUB_USER=browser HUB_PASS=pw-browser-Secret1 \
   CHROMIUM="$chromium" node "$here/$script" || rc=$?

@@ -176,7 +176,9 @@ async function main() {
       const u = new URL(page.url());
       return u.pathname !== '/auth/index.html' ? u : null;
     }, 5000);
-    check(landed && landed.origin === base && landed.pathname === '/',
+    // "/" then leads the user to the home of their role, on this site
+    check(landed && landed.origin === base &&
+          ['/', '/admin/', '/booking/', '/booking/mine.html'].includes(landed.pathname),
           `next=${next} not followed (at ${landed ? landed.href : page.url()})`);
   }
   check(foreign.length === 0, 'no request left the site: ' + foreign.join(', '));

@@ -258,6 +258,7 @@
       $('consultant').value = '';
       countText();
       UI.say($('warn'), '');
+      clearTimeout(lookupTimer);  /* a lookup still due would show the empty form */
       lookup(last, first);   /* the history shows the new booking */
       await loadDay(BK.dateOf(r.body.start), b.start);
       $('first_name').focus();
