@@ -60,7 +60,8 @@ async function duplicate(browser, s, stamp) {
   const slot = await L.freeSlot(s, 2);
   const r = await book(s, slot, 'Doris', 'Doppel' + stamp);
   check(r.status === 201, '3: first booking');
-  const p = await L.open(browser);
+  /* the 409 duplicate is the expected answer here */
+  const p = await L.open(browser, {}, (u, st) => st === 409 && u.endsWith('/api/v1/bookings'));
   await L.signIn(p, 'colleague', '/booking/book.html?start=' + encodeURIComponent(slot.start));
   await L.missingKeys(p);
   await p.waitForFunction(() => document.activeElement.id === 'first_name');
