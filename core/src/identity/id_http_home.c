@@ -25,10 +25,9 @@ static const char *home_of(int role)
 
 static int h_home(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = ud;
 	const char *to = "/auth/";
 	id_auth a;
-	(void)ud;
 	memset(&a, 0, sizeof(a));
 	if (id_auth_lookup_opts(A->req_header(req, "Cookie"), NULL, 0, &a) ==
 		HUB_AUTH_OK &&
