@@ -23,11 +23,15 @@ static const char *home_of(int role)
 	}
 }
 
+/* The host's table, given at registration (before serving). */
+static const hub_api *g_home_api;
+
 static int h_home(hub_req *req, void *ud)
 {
-	const hub_api *A = ud;
+	const hub_api *A = g_home_api;
 	const char *to = "/auth/";
 	id_auth a;
+	(void)ud;
 	memset(&a, 0, sizeof(a));
 	if (id_auth_lookup_opts(A->req_header(req, "Cookie"), NULL, 0, &a) ==
 		HUB_AUTH_OK &&
@@ -42,5 +46,6 @@ int id_http_home_register(hub_ctx *ctx, const hub_api *api)
 {
 	const hub_route r = {"GET", "/", h_home, NULL,
 			     0,	    0,	 NULL,	 HUB_ROUTE_PUBLIC};
+	g_home_api = api;
 	return api->route(ctx, &r);
 }
