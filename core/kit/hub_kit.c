@@ -16,6 +16,8 @@ int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out)
 	const char *body = api->req_body(req, &len);
 	const char *end = NULL;
 	cJSON *root = NULL;
+	char field[72];
+	int scan;
 
 	*out = NULL;
 	if (!body || len == 0) {
@@ -26,6 +28,16 @@ int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out)
 	if (!hubkit_utf8_valid(body, len)) {
 		api->reply_error(req, 400, "malformed_json",
 				 "body is not valid UTF-8", NULL);
+		return -1;
+	}
+	/* depth first: cJSON recurses once per level on this stack */
+	scan = hubkit_json_scan(body, len, HUBKIT_JSON_MAX_DEPTH, field,
+				sizeof(field));
+	if (scan == HUBKIT_JSON_TOO_DEEP) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "body nests deeper than %d levels",
+			 HUBKIT_JSON_MAX_DEPTH);
+		api->reply_error(req, 400, "malformed_json", msg, NULL);
 		return -1;
 	}
 	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
@@ -47,6 +59,11 @@ int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out)
 		api->reply_error(req, 400, "malformed_json",
 				 "body must be a JSON object", NULL);
 		return -1;
+	}
+	if (scan == HUBKIT_JSON_NUL) {
+		cJSON_Delete(root);
+		return hubkit_invalid(api, req, field[0] ? field : "(body)",
+				      "contains a NUL character (\\u0000)");
 	}
 	*out = root;
 	return 0;
