@@ -168,6 +168,44 @@ int hubproc_stop(hubproc *h, int sig)
 	return -1;
 }
 
+int hubproc_restart(hubproc *h, const char *const *env)
+{
+	if (h->pid > 0)
+		return -1;
+	h->pid = fork();
+	if (h->pid < 0)
+		return -1;
+	if (h->pid == 0) {
+		int fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execl(HUBD_PATH, "hubd", "-c", h->conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		http_res r;
+		int st;
+		char url[128];
+		if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
+			h->pid = -1;
+			break;
+		}
+		snprintf(url, sizeof(url), "%s/health/live", h->base);
+		int ok = http_do("GET", url, NULL, NULL, 0, &r) == 0 &&
+			 r.status == 200;
+		http_free(&r);
+		if (ok)
+			return 0;
+		usleep(100 * 1000);
+	}
+	if (h->pid > 0)
+		hubproc_stop(h, SIGKILL);
+	print_log(h);
+	return -1;
+}
+
 void hubproc_cleanup(hubproc *h)
 {
 	char cmd[400];
