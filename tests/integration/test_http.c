@@ -255,6 +255,39 @@ static void test_health(void)
 	http_free(&r);
 }
 
+/* /health/live runs its allocator and database probe within a budget:
+ * with a budget no probe can meet, it answers 503. */
+static void test_live_budget(const char *conf)
+{
+	char c[2300], url[256];
+	hubproc p;
+	http_res r;
+	snprintf(c, sizeof(c), "%s", conf);
+	char *at = strstr(c, "[module.health]\npath = health.so\n");
+	if (!at) {
+		CHECK(0);
+		return;
+	}
+	at += strlen("[module.health]\npath = health.so\n");
+	memmove(at + 19, at, strlen(at) + 1);
+	memcpy(at, "live_budget_ms = 0\n", 19);
+	hubproc_any_live_status = 1;
+	int started = hubproc_start(&p, c, NULL) == 0;
+	hubproc_any_live_status = 0;
+	CHECK(started);
+	if (!started)
+		return;
+	snprintf(url, sizeof(url), "%s/health/live", p.base);
+	CHECK(http_do("GET", url, NULL, NULL, 0, &r) == 0 && r.status == 503 &&
+	      has(&r, "\"detail\":\"over the time budget\""));
+	http_free(&r);
+	snprintf(url, sizeof(url), "%s/health/ready", p.base);
+	CHECK(http_do("GET", url, NULL, NULL, 0, &r) == 0 && r.status == 200);
+	http_free(&r);
+	hubproc_stop(&p, SIGTERM);
+	hubproc_cleanup(&p);
+}
+
 static void test_proxy(void)
 {
 	http_res r;
@@ -502,6 +535,7 @@ int main(void)
 	test_drain();
 	hubproc_cleanup(&h);
 	test_crash_record(conf, env);
+	test_live_budget(conf);
 	snprintf(path, sizeof(path), "rm -rf '%s'", web);
 	if (system(path) != 0)
 		fprintf(stderr, "cleanup failed\n");
