@@ -72,6 +72,11 @@ size_t hubkit_utf8_count(const char *s);
  * runs of white space to one space, trimmed. Owned: free(). NULL on OOM. */
 char *hubkit_fold(const char *s);
 
+/* hubkit_fold into out (outlen bytes; 2 * strlen(s) + 1 always suffice),
+ * without allocating. Returns 0, or -1 when out is too small (out then
+ * holds a cut folding). */
+int hubkit_fold_into(const char *s, char *out, size_t outlen);
+
 /* Parses a decimal integer in [lo, hi]. Returns 0 or -1. */
 int hubkit_parse_int(const char *s, long long lo, long long hi, long long *out);
 

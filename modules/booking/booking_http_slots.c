@@ -75,6 +75,50 @@ int booking_query_date(hub_req *req, const char *name, hub_date *d,
 
 /* ============================================================= inputs */
 
+/* Reads the mirrored events of every consultant in x->rt that uses its
+ * calendar, in one query when the host offers it. */
+static void load_events(booking_inputs *x, int64_t t0, int64_t t1)
+{
+	const char *ids[256];
+	int who[256], counts[256], n = 0, total;
+
+	for (int i = 0; i < x->ncons && n < 256; i++)
+		if (x->rt[i].use_events && x->cons[i].calendar_id[0]) {
+			ids[n] = x->cons[i].calendar_id;
+			who[n++] = i;
+		}
+	if (n == 0)
+		return;
+	if (!HUB_API_HAS(BOOKING_API, cal_events_many) ||
+	    x->ncons > 256) { /* an older host: one read per calendar */
+		for (int k = 0; k < n; k++) {
+			int i = who[k];
+			int c = BOOKING_API->cal_events(ids[k], t0, t1,
+							&x->events[i]);
+			if (c < 0) {
+				x->calendar_error = 1;
+				x->events[i] = NULL;
+				c = 0;
+			}
+			x->rt[i].events = x->events[i];
+			x->rt[i].nevents = c;
+		}
+		return;
+	}
+	total = BOOKING_API->cal_events_many(ids, n, t0, t1, &x->events_all,
+					     counts);
+	if (total < 0) {
+		x->calendar_error = 1;
+		x->events_all = NULL;
+		return;
+	}
+	for (int k = 0, at = 0; k < n; at += counts[k], k++) {
+		x->rt[who[k]].events =
+		    x->events_all ? x->events_all + at : NULL;
+		x->rt[who[k]].nevents = counts[k];
+	}
+}
+
 int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 			booking_inputs *x)
 {
@@ -104,25 +148,12 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 		r->name = c->name;
 		r->capacity = c->capacity;
 		r->plan = booking_config_plan(cfg, c->name);
-		if (r->plan)
-			continue;
-		if (local) {
-			r->use_events = 0; /* no plan, no calendar: always */
-			continue;
-		}
-		r->use_events = 1;
-		if (!c->calendar_id[0])
-			continue; /* no calendar and no plan: never */
-		int n = BOOKING_API->cal_events(c->calendar_id, t0, t1,
-						&x->events[i]);
-		if (n < 0) {
-			x->calendar_error = 1;
-			x->events[i] = NULL;
-			n = 0;
-		}
-		r->events = x->events[i];
-		r->nevents = n;
+		/* no plan: the calendar's events decide (no calendar: never);
+		 * local backend without a plan: always */
+		r->use_events = !r->plan && !local;
 	}
+	if (rc == HUB_DB_OK)
+		load_events(x, t0, t1);
 	if (rc == HUB_DB_OK)
 		rc = booking_db_counts(db, t0, t1, &x->counts, &x->ncounts);
 	if (rc == HUB_DB_OK)
@@ -149,6 +180,8 @@ void booking_inputs_free(booking_inputs *x)
 	for (int i = 0; x->events && i < x->ncons; i++)
 		if (x->events[i])
 			BOOKING_API->cal_free(x->events[i]);
+	if (x->events_all)
+		BOOKING_API->cal_free(x->events_all);
 	free(x->events);
 	free(x->rt);
 	free(x->cons);

@@ -166,11 +166,13 @@ int booking_db_idem_purge(hub_db *db, int64_t before);
  * the calendar mirror. */
 typedef struct booking_inputs {
 	booking_view_in in;
-	booking_consultant *cons; /* owned */
-	booking_cons_rt *rt;	  /* owned */
-	hub_cal_event **events;	  /* per consultant, owned (cal_free) */
-	booking_count *counts;	  /* owned */
-	booking_block *blocks;	  /* owned */
+	booking_consultant *cons;  /* owned */
+	booking_cons_rt *rt;	   /* owned */
+	hub_cal_event **events;	   /* per consultant, owned (cal_free) */
+	hub_cal_event *events_all; /* one read of every calendar (cal_free);
+				    * rt[i].events then point into it */
+	booking_count *counts;	   /* owned */
+	booking_block *blocks;	   /* owned */
 	int ncons, ncounts, nblocks;
 	int calendar_error; /* a mirror read failed: availability unknown */
 } booking_inputs;

@@ -436,6 +436,18 @@ struct hub_api {
 			    void (*fn)(void *ud, const char *key,
 				       const char *value),
 			    void *ud);
+
+	/* ---- calendar, in one read ---- */
+
+	/* Events of the n calendars ids[0..n) overlapping [from_utc,
+	 * to_utc) from the local mirror, read with one query: *out holds
+	 * them grouped by calendar in the order of ids (each group by start
+	 * time), counts[i] (the caller's array of n) the number in the
+	 * group of ids[i]. *out is owned: free with cal_free (NULL when
+	 * none). Returns the total (>= 0) or -1 on error. */
+	int (*cal_events_many)(const char *const *calendar_ids, int n,
+			       int64_t from_utc, int64_t to_utc,
+			       hub_cal_event **out, int *counts);
 };
 
 /* True when the host's table is new enough to hold `field`. */
