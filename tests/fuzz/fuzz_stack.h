@@ -17,32 +17,59 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-typedef struct hub_fuzz_input {
+/* One long-lived thread of the worker's stack size takes the inputs one
+ * at a time (creating a thread per input would cost more than most
+ * parsers do). */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int (*fn)(const uint8_t *, size_t);
 	const uint8_t *data;
 	size_t size;
-	int (*fn)(const uint8_t *, size_t);
-} hub_fuzz_input;
+	int pending; /* an input waits for the thread */
+	int started;
+} hub_fuzz_w = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, 0};
 
 static void *hub_fuzz_thread(void *arg)
 {
-	hub_fuzz_input *in = arg;
-	in->fn(in->data, in->size);
+	(void)arg;
+	pthread_mutex_lock(&hub_fuzz_w.mu);
+	for (;;) {
+		while (!hub_fuzz_w.pending)
+			pthread_cond_wait(&hub_fuzz_w.cv, &hub_fuzz_w.mu);
+		pthread_mutex_unlock(&hub_fuzz_w.mu);
+		hub_fuzz_w.fn(hub_fuzz_w.data, hub_fuzz_w.size);
+		pthread_mutex_lock(&hub_fuzz_w.mu);
+		hub_fuzz_w.pending = 0;
+		pthread_cond_broadcast(&hub_fuzz_w.cv);
+	}
 	return NULL;
 }
 
-/* Runs fn(data, size) on a worker-sized thread and waits for it. */
+/* Runs fn(data, size) on the worker-sized thread and waits for it. */
 static inline int hub_fuzz_on_worker_stack(int (*fn)(const uint8_t *, size_t),
 					   const uint8_t *data, size_t size)
 {
-	hub_fuzz_input in = {data, size, fn};
-	pthread_attr_t a;
-	pthread_t t;
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, HUBKIT_WORKER_STACK_BYTES);
-	if (pthread_create(&t, &a, hub_fuzz_thread, &in) != 0)
-		abort(); /* the fuzzer must not silently test nothing */
-	pthread_join(t, NULL);
-	pthread_attr_destroy(&a);
+	pthread_mutex_lock(&hub_fuzz_w.mu);
+	if (!hub_fuzz_w.started) {
+		pthread_attr_t a;
+		pthread_t t;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, HUBKIT_WORKER_STACK_BYTES);
+		if (pthread_create(&t, &a, hub_fuzz_thread, NULL) != 0)
+			abort(); /* must not silently test nothing */
+		pthread_attr_destroy(&a);
+		hub_fuzz_w.started = 1;
+	}
+	hub_fuzz_w.fn = fn;
+	hub_fuzz_w.data = data;
+	hub_fuzz_w.size = size;
+	hub_fuzz_w.pending = 1;
+	pthread_cond_broadcast(&hub_fuzz_w.cv);
+	while (hub_fuzz_w.pending)
+		pthread_cond_wait(&hub_fuzz_w.cv, &hub_fuzz_w.mu);
+	pthread_mutex_unlock(&hub_fuzz_w.mu);
 	return 0;
 }
 

@@ -49,14 +49,16 @@ pthread_attr_setstacksize(pthread_attr_t *attr, size_t size)
 
 /* Writes the pattern from the bottom of the stack up to `top`. Not
  * instrumented: these bytes are below every live frame. */
-__attribute__((no_sanitize("address"), noinline)) static void
+__attribute__((no_sanitize("address"), no_sanitize("thread"),
+	       noinline)) static void
 paint(unsigned char *low, unsigned char *top)
 {
 	for (volatile unsigned char *p = low; p < top; p++)
 		*p = PAINT;
 }
 
-__attribute__((no_sanitize("address"), noinline)) static size_t
+__attribute__((no_sanitize("address"), no_sanitize("thread"),
+	       noinline)) static size_t
 untouched(const unsigned char *low, size_t size)
 {
 	size_t i = 0;
