@@ -440,14 +440,16 @@ struct hub_api {
 	/* ---- calendar, in one read ---- */
 
 	/* Events of the n calendars ids[0..n) overlapping [from_utc,
-	 * to_utc) from the local mirror, read with one query: *out holds
-	 * them grouped by calendar in the order of ids (each group by start
-	 * time), counts[i] (the caller's array of n) the number in the
-	 * group of ids[i]. *out is owned: free with cal_free (NULL when
-	 * none). Returns the total (>= 0) or -1 on error. */
+	 * to_utc) from the local mirror, read with one query into the
+	 * caller's buf (cap entries; no allocation): those of ids[i] are
+	 * buf[first[i]] .. buf[first[i] + counts[i] - 1], by start time
+	 * (first and counts: the caller's arrays of n). Returns the total;
+	 * when it exceeds cap only cap were written: call again with a
+	 * buffer of at least that many. -1 on error. */
 	int (*cal_events_many)(const char *const *calendar_ids, int n,
 			       int64_t from_utc, int64_t to_utc,
-			       hub_cal_event **out, int *counts);
+			       hub_cal_event *buf, int cap, int *first,
+			       int *counts);
 };
 
 /* True when the host's table is new enough to hold `field`. */
