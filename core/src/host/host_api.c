@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "http/http.h"
 #include "identity/identity.h"
@@ -53,7 +54,7 @@ static int api_route(hub_ctx *ctx, const hub_route *r)
 {
 	if (!may_register(ctx, "route"))
 		return -1;
-	return hub_router_add(ctx, r);
+	return hub_router_add(ctx, ctx->name, r);
 }
 
 static int api_static_dir(hub_ctx *ctx, const char *prefix, const char *dir)
@@ -65,7 +66,7 @@ static int api_static_dir(hub_ctx *ctx, const char *prefix, const char *dir)
 		snprintf(path, sizeof(path), "%s", dir);
 	else
 		snprintf(path, sizeof(path), "%s/%s", ctx->dir, dir);
-	return hub_router_add_static(ctx, prefix, path);
+	return hub_router_add_static(ctx, ctx->name, prefix, path);
 }
 
 static int value_ok(int type, const char *v)
@@ -364,6 +365,9 @@ static const hub_api g_api = {
     .jobs_status = api_jobs_status,
     .free_text = api_free_text,
     .setting_each = api_setting_each,
+    .abi_minor = HUB_ABI_MINOR,
+    .event_put = hub_wh_event_put,
+    .user_get = hub_id_user_get,
 };
 
 const hub_api *hub_host_api(void)

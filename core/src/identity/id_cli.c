@@ -1,7 +1,7 @@
 /*
  * id_cli.c - `hubctl user ...`: add, list, passwd, role, disable, enable,
- * totp-reset, unlock (api.md "Programs"). Passwords come from stdin (one
- * line; echo is turned off when stdin is a terminal). Exit code 0 on
+ * totp-reset, unlock (docs/API.md "The programs"). Passwords come from stdin
+ * (one line; echo is turned off when stdin is a terminal). Exit code 0 on
  * success, 1 after exactly one line on stderr. Every change is audited
  * with the actor "hubctl:<login name>".
  */
@@ -103,7 +103,7 @@ static int cmd_add(hub_db *db, const char *name, const char *role_s)
 		return fail("user '%s' exists", name);
 	if (rc != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "user.create", name, role_s);
+	hub_id_audit(db, g_actor, NULL, NULL, "user.create", name, role_s);
 	return 0;
 }
 
@@ -149,8 +149,8 @@ static int cmd_passwd(hub_db *db, const char *name)
 	mbedtls_platform_zeroize(pw, sizeof(pw));
 	if (rc != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "password.set", u.username,
-		    "sessions ended");
+	hub_id_audit(db, g_actor, NULL, NULL, "password.set", u.username,
+		     "sessions ended");
 	return 0;
 }
 
@@ -206,7 +206,8 @@ static int cmd_role(hub_db *db, const char *name, const char *role_s)
 			    role_s);
 	if (find_user(db, name, &u) != 0 || update(db, &u, &c) != 0)
 		return 1;
-	id_audit_as(NULL, db, g_actor, "user.update", u.username, role_s);
+	hub_id_audit(db, g_actor, NULL, NULL, "user.update", u.username,
+		     role_s);
 	return 0;
 }
 
@@ -217,8 +218,8 @@ static int cmd_disable(hub_db *db, const char *name, int disable)
 	id_user u;
 	if (find_user(db, name, &u) != 0 || update(db, &u, &c) != 0)
 		return 1;
-	id_audit_as(NULL, db, g_actor, "user.update", u.username,
-		    disable ? "disabled; sessions ended" : "enabled");
+	hub_id_audit(db, g_actor, NULL, NULL, "user.update", u.username,
+		     disable ? "disabled; sessions ended" : "enabled");
 	return 0;
 }
 
@@ -238,8 +239,8 @@ static int cmd_totp_reset(hub_db *db, const char *name)
 		return 1;
 	if (hub_store_transaction(db, reset_tx, &u.id) != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "totp.reset", u.username,
-		    "2FA and backup codes removed; sessions ended");
+	hub_id_audit(db, g_actor, NULL, NULL, "totp.reset", u.username,
+		     "2FA and backup codes removed; sessions ended");
 	return 0;
 }
 
@@ -252,7 +253,7 @@ static int cmd_unlock(hub_db *db, const char *name)
 	id_username_key(u.username, key, sizeof(key));
 	if (id_lock_clear(db, "acct", key) != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "user.unlock", u.username, NULL);
+	hub_id_audit(db, g_actor, NULL, NULL, "user.unlock", u.username, NULL);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /*
- * id_import.c - import of the old system's users (domain.md "Import"):
+ * id_import.c - import of the old system's users (docs/DOMAIN.md "Taking over
+ * the old system's data"):
  *
  *   user_passwords.json  {"name": "$2b$..." | "legacy plaintext", ...}
  *   user_2fa.json        {"name": {"secret": BASE32, "enabled": bool,
@@ -464,7 +465,8 @@ int hub_id_import(hub_db *db, const char *dir, char *err, size_t errlen)
 		return -1;
 	snprintf(det, sizeof(det), "%d users and %d 2FA secrets imported",
 		 users, twofa);
-	if (id_audit_as(NULL, db, "import", "import.users", dir, det) != 0) {
+	if (hub_id_audit(db, "import", NULL, NULL, "import.users", dir, det) !=
+	    0) {
 		snprintf(err, errlen, "identity import: audit: %s",
 			 hub_store_errmsg(db));
 		return -1;
