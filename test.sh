@@ -2,8 +2,9 @@
 # ./test.sh - builds and runs the whole test suite: unit, module fixtures,
 # integration over HTTP, store, identity, calendar (against the fake
 # Google server), booking, browser pages; then the same suite built with
-# AddressSanitizer + UndefinedBehaviorSanitizer; then every fuzz target
-# for a bounded time. Installs missing Debian packages when run as root.
+# AddressSanitizer + UndefinedBehaviorSanitizer; then the concurrent tests
+# built with ThreadSanitizer; then every fuzz target for a bounded time.
+# Installs missing Debian packages when run as root.
 #
 #   ./test.sh            everything
 #   ./test.sh --quick    the normal build only (no sanitizers, no fuzzing)
@@ -52,6 +53,28 @@ if [[ $quick -eq 0 ]]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs" -LE 'bench|browser') || fails=$((fails + 1))
+  suites=$((suites + 1))
+
+  step "build with ThreadSanitizer"
+  cmake -S . -B build-tsan -DHUB_TSAN=ON -DHUB_WERROR=$werror >/dev/null
+  cmake --build build-tsan -j"$jobs"
+  step "concurrent tests under ThreadSanitizer"
+  # every test that runs threads: booking storms and the server's
+  # workers, rate limiter, cache, scheduler and leases, outbox and sync,
+  # storage, last-admin race, crypto RNG. A report anywhere (also in a
+  # hubd a test started) is written under tsan-logs/ and fails the step.
+  tsan_tests='^(booking\.http|booking\.hardening|integration\.http|'
+  tsan_tests+='identity\.test_id_(ratelimit|last_admin|crypto|twofa|lockout)|'
+  tsan_tests+='calendar\.test_cal_(outbox|sync|quota)|test_sched|test_store|'
+  tsan_tests+='test_backup|unit\.test_cache|unit\.test_kit_json)$'
+  rm -rf build-tsan/tsan-logs && mkdir -p build-tsan/tsan-logs
+  tsan_ok=1
+  (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$PWD/tsan-logs/tsan suppressions=$PWD/../tests/tsan.supp" \
+     ctest --output-on-failure -j"$jobs" -R "$tsan_tests") || tsan_ok=0
+  if compgen -G 'build-tsan/tsan-logs/tsan*' >/dev/null; then
+    echo "ThreadSanitizer reports:"; cat build-tsan/tsan-logs/tsan*; tsan_ok=0
+  fi
+  [[ $tsan_ok -eq 1 ]] || fails=$((fails + 1))
   suites=$((suites + 1))
 
   step "fuzzing (libFuzzer, bounded)"

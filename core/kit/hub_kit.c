@@ -16,6 +16,8 @@ int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out)
 	const char *body = api->req_body(req, &len);
 	const char *end = NULL;
 	cJSON *root = NULL;
+	char field[72];
+	int scan;
 
 	*out = NULL;
 	if (!body || len == 0) {
@@ -26,6 +28,16 @@ int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out)
 	if (!hubkit_utf8_valid(body, len)) {
 		api->reply_error(req, 400, "malformed_json",
 				 "body is not valid UTF-8", NULL);
+		return -1;
+	}
+	/* depth first: cJSON recurses once per level on this stack */
+	scan = hubkit_json_scan(body, len, HUBKIT_JSON_MAX_DEPTH, field,
+				sizeof(field));
+	if (scan == HUBKIT_JSON_TOO_DEEP) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "body nests deeper than %d levels",
+			 HUBKIT_JSON_MAX_DEPTH);
+		api->reply_error(req, 400, "malformed_json", msg, NULL);
 		return -1;
 	}
 	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
@@ -47,6 +59,11 @@ int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out)
 		api->reply_error(req, 400, "malformed_json",
 				 "body must be a JSON object", NULL);
 		return -1;
+	}
+	if (scan == HUBKIT_JSON_NUL) {
+		cJSON_Delete(root);
+		return hubkit_invalid(api, req, field[0] ? field : "(body)",
+				      "contains a NUL character (\\u0000)");
 	}
 	*out = root;
 	return 0;
@@ -192,23 +209,33 @@ static const char *fold_latin1(unsigned cp)
 	return NULL;
 }
 
-char *hubkit_fold(const char *s)
+/* Appends n bytes of p to out at *o when they fit (with a NUL). */
+static int fold_put(char *out, size_t outlen, size_t *o, const char *p,
+		    size_t n)
 {
-	size_t len = strlen(s);
-	char *out = malloc(len * 2 + 1);
-	size_t o = 0;
-	int space = 1; /* drops leading white space */
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len;) {
+	if (*o + n + 1 > outlen)
+		return -1;
+	memcpy(out + *o, p, n);
+	*o += n;
+	return 0;
+}
+
+int hubkit_fold_into(const char *s, char *out, size_t outlen)
+{
+	size_t len = strlen(s), o = 0;
+	int space = 1, rc = 0; /* space: drops leading white space */
+	if (outlen == 0)
+		return -1;
+	for (size_t i = 0; i < len && rc == 0;) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x80) {
+			char lc = (char)tolower(c);
 			if (isspace(c)) {
 				if (!space)
-					out[o++] = ' ';
+					rc = fold_put(out, outlen, &o, " ", 1);
 				space = 1;
 			} else {
-				out[o++] = (char)tolower(c);
+				rc = fold_put(out, outlen, &o, &lc, 1);
 				space = 0;
 			}
 			i++;
@@ -216,24 +243,28 @@ char *hubkit_fold(const char *s)
 			unsigned cp = ((c & 0x1Fu) << 6) |
 				      ((unsigned char)s[i + 1] & 0x3Fu);
 			const char *f = fold_latin1(cp);
-			if (f) {
-				size_t fl = strlen(f);
-				memcpy(out + o, f, fl);
-				o += fl;
-			} else {
-				out[o++] = s[i];
-				out[o++] = s[i + 1];
-			}
+			rc = f ? fold_put(out, outlen, &o, f, strlen(f))
+			       : fold_put(out, outlen, &o, s + i, 2);
 			space = 0;
 			i += 2;
 		} else {
-			out[o++] = s[i++];
+			rc = fold_put(out, outlen, &o, s + i, 1);
 			space = 0;
+			i++;
 		}
 	}
 	while (o > 0 && out[o - 1] == ' ')
 		o--;
 	out[o] = 0;
+	return rc;
+}
+
+char *hubkit_fold(const char *s)
+{
+	size_t cap = strlen(s) * 2 + 1;
+	char *out = malloc(cap);
+	if (out)
+		hubkit_fold_into(s, out, cap);
 	return out;
 }
 

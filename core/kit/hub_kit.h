@@ -15,8 +15,30 @@
 
 /* Parses the request body as a JSON object. On success *out is owned by
  * the caller (cJSON_Delete). Answers 400 `malformed_json` (empty body,
- * bad JSON, trailing bytes, not an object) and returns -1 otherwise. */
+ * bad JSON, trailing bytes, not an object, nesting deeper than
+ * HUBKIT_JSON_MAX_DEPTH) or 422 `invalid_field` naming the member whose
+ * string holds a \u0000, and returns -1 otherwise. */
 int hubkit_read_json(const hub_api *api, hub_req *req, cJSON **out);
+
+/* The deepest nesting of arrays and objects a request body may have. The
+ * API's bodies need three levels; cJSON recurses once per level on the
+ * worker's stack, so deeper input is refused before parsing. */
+#define HUBKIT_JSON_MAX_DEPTH 32
+
+/* The stack size hubd gives each civetweb worker thread (set in
+ * core/src/http/stack.c; measured use is in docs/SECURITY.md). Fuzz
+ * targets and tests run parsers on threads of this size. */
+#define HUBKIT_WORKER_STACK_BYTES (256 * 1024)
+
+enum { HUBKIT_JSON_TOO_DEEP = 1, HUBKIT_JSON_NUL = 2 };
+
+/* Scans JSON text without recursion: returns HUBKIT_JSON_TOO_DEEP when
+ * arrays/objects nest deeper than max_depth, HUBKIT_JSON_NUL when a
+ * string holds a \u0000 escape (field then names the member it belongs
+ * to, up to 64 bytes, "" at the top level), else 0. Does not validate the
+ * rest of the syntax (cJSON does that after). Never fails otherwise. */
+int hubkit_json_scan(const char *text, size_t len, int max_depth, char *field,
+		     size_t fieldlen);
 
 /* Answers 422 `unknown_field` naming the first member of `obj` not in the
  * NULL-terminated `allowed` list, returning -1; 0 when all are known. */
@@ -59,6 +81,11 @@ size_t hubkit_utf8_count(const char *s);
  * ä/ö/ü -> a/o/u, ß -> ss, other Latin-1 accents to their base letter,
  * runs of white space to one space, trimmed. Owned: free(). NULL on OOM. */
 char *hubkit_fold(const char *s);
+
+/* hubkit_fold into out (outlen bytes; 2 * strlen(s) + 1 always suffice),
+ * without allocating. Returns 0, or -1 when out is too small (out then
+ * holds a cut folding). */
+int hubkit_fold_into(const char *s, char *out, size_t outlen);
 
 /* Parses a decimal integer in [lo, hi]. Returns 0 or -1. */
 int hubkit_parse_int(const char *s, long long lo, long long hi, long long *out);

@@ -61,17 +61,22 @@ int booking_marker_parse(const char *pattern, booking_marker *m, char *err,
 
 int booking_marker_match(const booking_marker *m, const char *title)
 {
-	char *folded;
+	char buf[1024], *folded = buf;
 	int ok = m->nterms > 0;
 
 	if (!title || !ok)
 		return 0;
-	folded = hubkit_fold(title);
+	/* event titles are at most 255 bytes: no allocation per event */
+	if (strlen(title) * 2 + 1 > sizeof(buf))
+		folded = hubkit_fold(title);
+	else
+		hubkit_fold_into(title, buf, sizeof(buf));
 	if (!folded)
 		return 0;
 	for (int i = 0; i < m->nterms && ok; i++)
 		ok = strstr(folded, m->term[i]) != NULL;
-	free(folded);
+	if (folded != buf)
+		free(folded);
 	return ok;
 }
 

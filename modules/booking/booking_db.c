@@ -124,11 +124,15 @@ static int sync_tx(hub_db *db, void *ud)
 int booking_db_ensure_consultants(hub_db *db)
 {
 	int rc = HUB_DB_OK;
+	/* after the first sync every request passes without the lock */
+	if (__atomic_load_n(&booking_m.synced, __ATOMIC_ACQUIRE))
+		return HUB_DB_OK;
 	pthread_mutex_lock(&booking_m.sync_lock);
 	if (!booking_m.synced) {
 		rc = BOOKING_API->db_transaction(db, sync_tx, NULL);
 		if (rc == HUB_DB_OK)
-			booking_m.synced = 1;
+			__atomic_store_n(&booking_m.synced, 1,
+					 __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&booking_m.sync_lock);
 	return rc;

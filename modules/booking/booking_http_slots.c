@@ -11,6 +11,7 @@
  */
 #include "booking_mod.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,112 @@ int booking_query_date(hub_req *req, const char *name, hub_date *d,
 
 /* ============================================================= inputs */
 
+/* A worker's buffer for the mirror's events, kept between requests so
+ * that a listing allocates nothing for them; freed when the thread ends
+ * (the key is deleted at module shutdown, after the workers). */
+typedef struct ev_buf {
+	hub_cal_event *p;
+	int cap;
+	int busy; /* lent to a booking_inputs */
+} ev_buf;
+
+static pthread_key_t ev_key;
+static pthread_once_t ev_once = PTHREAD_ONCE_INIT;
+static int ev_key_ok;
+
+static void ev_buf_free(void *v)
+{
+	ev_buf *b = v;
+	free(b->p);
+	free(b);
+}
+
+static void ev_key_make(void)
+{
+	ev_key_ok = pthread_key_create(&ev_key, ev_buf_free) == 0;
+}
+
+void booking_slots_shutdown(void)
+{
+	if (ev_key_ok)
+		pthread_key_delete(ev_key);
+	ev_key_ok = 0;
+}
+
+/* The calling thread's buffer (NULL when it cannot have one). */
+static ev_buf *thread_buf(void)
+{
+	ev_buf *b;
+	pthread_once(&ev_once, ev_key_make);
+	if (!ev_key_ok)
+		return NULL;
+	b = pthread_getspecific(ev_key);
+	if (!b && (b = calloc(1, sizeof(*b))) != NULL &&
+	    pthread_setspecific(ev_key, b) != 0) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+/* Makes x->events_all hold at least `need` events: the thread's buffer
+ * when free, else an owned one. Returns the capacity, -1 on OOM. */
+static int events_room(booking_inputs *x, ev_buf *tb, int need)
+{
+	if (tb && (!tb->busy || x->events_all == tb->p)) {
+		if (tb->cap < need) {
+			int nc = need < 64 ? 64 : need + need / 2;
+			hub_cal_event *p =
+			    realloc(tb->p, sizeof(*p) * (size_t)nc);
+			if (!p)
+				return -1;
+			tb->p = p;
+			tb->cap = nc;
+		}
+		tb->busy = 1;
+		x->events_all = tb->p;
+		return tb->cap;
+	}
+	free(x->events_owned ? x->events_all : NULL);
+	x->events_all =
+	    malloc(sizeof(hub_cal_event) * (size_t)(need ? need : 1));
+	x->events_owned = 1;
+	return x->events_all ? need : -1;
+}
+
+/* Reads the mirrored events of every consultant in x->rt that uses its
+ * calendar, in one query (two when the buffer was too small). */
+static void load_events(booking_inputs *x, int64_t t0, int64_t t1)
+{
+	const char *ids[256];
+	int who[256], first[256], counts[256], n = 0, total = -1, cap;
+	ev_buf *tb = thread_buf();
+
+	for (int i = 0; i < x->ncons && n < 256; i++)
+		if (x->rt[i].use_events && x->cons[i].calendar_id[0]) {
+			ids[n] = x->cons[i].calendar_id;
+			who[n++] = i;
+		}
+	if (n == 0)
+		return;
+	cap = events_room(x, tb, tb && tb->cap > 0 ? tb->cap : 64);
+	for (int attempt = 0; cap >= 0 && attempt < 2; attempt++) {
+		total = BOOKING_API->cal_events_many(
+		    ids, n, t0, t1, x->events_all, cap, first, counts);
+		if (total <= cap)
+			break;
+		cap = events_room(x, tb, total);
+	}
+	if (total < 0 || cap < 0 || total > cap) {
+		x->calendar_error = 1;
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		x->rt[who[k]].events = x->events_all + first[k];
+		x->rt[who[k]].nevents = counts[k];
+	}
+}
+
 int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 			booking_inputs *x)
 {
@@ -93,8 +200,7 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 		rc = booking_db_consultants(db, 1, &x->cons, &x->ncons);
 	if (rc == HUB_DB_OK && x->ncons > 0) {
 		x->rt = calloc((size_t)x->ncons, sizeof(*x->rt));
-		x->events = calloc((size_t)x->ncons, sizeof(*x->events));
-		if (!x->rt || !x->events)
+		if (!x->rt)
 			rc = HUB_DB_ERROR;
 	}
 	for (int i = 0; rc == HUB_DB_OK && i < x->ncons; i++) {
@@ -104,25 +210,12 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 		r->name = c->name;
 		r->capacity = c->capacity;
 		r->plan = booking_config_plan(cfg, c->name);
-		if (r->plan)
-			continue;
-		if (local) {
-			r->use_events = 0; /* no plan, no calendar: always */
-			continue;
-		}
-		r->use_events = 1;
-		if (!c->calendar_id[0])
-			continue; /* no calendar and no plan: never */
-		int n = BOOKING_API->cal_events(c->calendar_id, t0, t1,
-						&x->events[i]);
-		if (n < 0) {
-			x->calendar_error = 1;
-			x->events[i] = NULL;
-			n = 0;
-		}
-		r->events = x->events[i];
-		r->nevents = n;
+		/* no plan: the calendar's events decide (no calendar: never);
+		 * local backend without a plan: always */
+		r->use_events = !r->plan && !local;
 	}
+	if (rc == HUB_DB_OK)
+		load_events(x, t0, t1);
 	if (rc == HUB_DB_OK)
 		rc = booking_db_counts(db, t0, t1, &x->counts, &x->ncounts);
 	if (rc == HUB_DB_OK)
@@ -146,10 +239,13 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 
 void booking_inputs_free(booking_inputs *x)
 {
-	for (int i = 0; x->events && i < x->ncons; i++)
-		if (x->events[i])
-			BOOKING_API->cal_free(x->events[i]);
-	free(x->events);
+	if (x->events_owned) {
+		free(x->events_all);
+	} else if (x->events_all) {
+		ev_buf *tb = thread_buf();
+		if (tb && tb->p == x->events_all)
+			tb->busy = 0;
+	}
 	free(x->rt);
 	free(x->cons);
 	free(x->counts);

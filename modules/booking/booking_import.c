@@ -117,6 +117,7 @@ static int import_blocks(hub_db *db, const char *dir, int *count, char *err,
 	size_t len = 0;
 	const char *end = NULL;
 	cJSON *root = NULL, *blocks, *it;
+	char fld[72];
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -125,6 +126,14 @@ static int import_blocks(hub_db *db, const char *dir, int *count, char *err,
 		return rc > 0 ? 0 : -1;
 	if (!hubkit_utf8_valid(text, len)) {
 		snprintf(err, errlen, "%s:1: not valid UTF-8", name);
+		free(text);
+		return -1;
+	}
+	if (hubkit_json_scan(text, len, HUBKIT_JSON_MAX_DEPTH, fld,
+			     sizeof(fld)) != 0) {
+		snprintf(err, errlen,
+			 "%s: nests too deep or has a NUL (\\u0000) in '%s'",
+			 name, fld);
 		free(text);
 		return -1;
 	}
@@ -454,7 +463,9 @@ static int import_jsonl(hub_db *db, const char *dir, const char *name,
 			rc = -1;
 			break;
 		}
-		o = cJSON_ParseWithLength(line, n);
+		o = hubkit_json_scan(line, n, HUBKIT_JSON_MAX_DEPTH, NULL, 0)
+			? NULL
+			: cJSON_ParseWithLength(line, n);
 		if (!o || !cJSON_IsObject(o)) {
 			snprintf(err, errlen, "%s:%d: not a JSON object", name,
 				 lineno);

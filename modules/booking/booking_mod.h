@@ -171,11 +171,15 @@ int booking_db_idem_purge(hub_db *db, int64_t before);
  * the calendar mirror. */
 typedef struct booking_inputs {
 	booking_view_in in;
-	booking_consultant *cons; /* owned */
-	booking_cons_rt *rt;	  /* owned */
-	hub_cal_event **events;	  /* per consultant, owned (cal_free) */
-	booking_count *counts;	  /* owned */
-	booking_block *blocks;	  /* owned */
+	booking_consultant *cons;  /* owned */
+	booking_cons_rt *rt;	   /* owned */
+	hub_cal_event **events;	   /* per consultant, owned (cal_free) */
+	hub_cal_event *events_all; /* one read of every calendar; rt[i].events
+				    * point into it (the thread's buffer, or
+				    * owned when events_owned) */
+	int events_owned;
+	booking_count *counts; /* owned */
+	booking_block *blocks; /* owned */
 	int ncons, ncounts, nblocks;
 	int calendar_error; /* a mirror read failed: availability unknown */
 } booking_inputs;
@@ -189,6 +193,9 @@ void booking_inputs_free(booking_inputs *x);
 /* The index of consultant `id` in x (for booking_view_alternatives), or
  * -1. */
 int booking_inputs_cons_index(const booking_inputs *x, int64_t id);
+
+/* Deletes the key of the workers' event buffers (module shutdown). */
+void booking_slots_shutdown(void);
 
 /* Marks a change (new generation for the slot cache). */
 void booking_changed(void);

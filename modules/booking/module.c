@@ -313,6 +313,7 @@ fail:
 static void booking_shutdown(hub_ctx *ctx)
 {
 	(void)ctx;
+	booking_slots_shutdown();
 	booking_feed_shutdown();
 	booking_config_free(&booking_m.cfg);
 }

@@ -2,14 +2,14 @@
  * fuzz_config.c - plugins.conf parsing and validation on arbitrary bytes:
  * never crashes, never leaks, and a failure always comes with a message.
  */
+#include "fuzz_stack.h"
 #include "base/log.h"
 #include "base/conf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	char err[1024] = "";
 	char *text = malloc(size + 1);
@@ -24,3 +24,5 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(text);
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

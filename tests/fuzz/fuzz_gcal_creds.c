@@ -4,15 +4,14 @@
  * file has type service_account, an issuer with '@', a PEM private key and
  * an http(s) token_uri; a rejected one leaves nothing allocated.
  */
+#include "fuzz_stack.h"
 #include "calendar/cal_parse.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	hub_cal_creds c;
 	char err[256];
@@ -32,3 +31,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hub_cal_creds_clear(&c);
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

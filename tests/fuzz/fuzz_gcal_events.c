@@ -4,6 +4,7 @@
  * and the freeBusy answer: any bytes, no crash, no leak, and every event
  * it accepts has an id and end >= start.
  */
+#include "fuzz_stack.h"
 #include "calendar/cal_parse.h"
 #include "hub_time.h"
 
@@ -12,7 +13,6 @@
 #include <string.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -22,7 +22,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	hub_cal_page page = {0};
 	hub_cal_busy *busy = NULL;
@@ -50,3 +50,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(busy);
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

@@ -4,15 +4,14 @@
  * bytes, no crash; an accepted token is printable ASCII without spaces and
  * its lifetime within 1..86400 s.
  */
+#include "fuzz_stack.h"
 #include "calendar/cal_parse.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	char tok[256], err[128], reason[64], msg[128];
 	long exp = 0;
@@ -33,3 +32,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

@@ -2,6 +2,7 @@
  * fuzz_kit_json.c - the request-body helpers every module uses, on
  * arbitrary bytes: JSON reading, field checks, UTF-8 validation, folding.
  */
+#include "fuzz_stack.h"
 #include "hub_kit.h"
 
 #include <stdlib.h>
@@ -30,8 +31,7 @@ static int f_error(hub_req *r, int status, const char *code, const char *msg,
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const char *const allowed[] = {"start", "first_name", NULL};
 	hub_api api;
@@ -65,3 +65,5 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(copy);
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

@@ -2,6 +2,7 @@
  * fuzz_router.c - route matching and URL decoding on arbitrary paths and
  * patterns. The first byte picks what to fuzz.
  */
+#include "fuzz_stack.h"
 #include "host/host.h"
 #include "http/http.h"
 
@@ -40,8 +41,7 @@ static void setup(void)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	char *s, out[256];
 	hub_match m;
@@ -75,3 +75,5 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(s);
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

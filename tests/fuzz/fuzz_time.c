@@ -2,13 +2,13 @@
  * fuzz_time.c - RFC 3339 and date parsing on arbitrary text; a parsed
  * instant must format and parse back to itself.
  */
+#include "fuzz_stack.h"
 #include "hub_time.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static int init;
 	char *s = malloc(size + 1), buf[40];
@@ -36,3 +36,5 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(s);
 	return 0;
 }
+
+HUB_FUZZ_ON_WORKER_STACK

@@ -33,6 +33,15 @@ int hubproc_start(hubproc *h, const char *conf_text, const char *const *env);
  * then killed). Removes nothing: call hubproc_cleanup for that. */
 int hubproc_stop(hubproc *h, int sig);
 
+/* When set, hubproc_start and hubproc_restart take any HTTP answer of
+ * /health/live (not only 200) as "started". Default 0. */
+extern int hubproc_any_live_status;
+
+/* Starts hubd again on the same directory, configuration and port after
+ * it stopped (hubproc_stop), and waits for /health/live like
+ * hubproc_start. Returns 0 or -1 (hubd's log is printed). */
+int hubproc_restart(hubproc *h, const char *const *env);
+
 /* Removes the temporary directory. */
 void hubproc_cleanup(hubproc *h);
 

@@ -1,7 +1,9 @@
 /*
  * test_id_lockout.c - failed sign-ins and lockout with an injected clock:
- * 5 failures -> 15 min, 10 -> 60 min, 15 -> 24 h (423 `locked` with
- * Retry-After, even for the right password), unknown accounts locked the
+ * 5 failures of one (account, address) pair -> 15 min, 10 -> 60 min,
+ * 15 -> 24 h (423 `locked` with Retry-After, even for the right password,
+ * from that address only), the account-wide ceiling that slows (429)
+ * rather than locks, unknown accounts locked the
  * same way, per client address counting, success resetting the account,
  * admin unlock, the audit trail, and "invalid_credentials" for an unknown
  * user being the same answer, taking the same time, as a wrong password;
@@ -279,11 +281,68 @@ static void test_schedule_parse(void)
 	CHECK_INT(id_parse_lock_schedule("1:1,2:2,3:3,4:4,5:5", &s), -1);
 }
 
+/* Failures from one address lock that address out of the account, not
+ * the account: the right password from another address still works.
+ * Failures from many addresses together only slow the account down: 429
+ * with Retry-After for a minute, never 423; an admin unlock lifts it. */
+static void test_pairs_not_dos(void)
+{
+	idt_res r;
+	char addr[64];
+	idt_user("gina", HUB_ROLE_STAFF, "gina-password-1");
+	idt_set_client("198.51.100.10");
+	CHECK(fail_n("gina", 5));
+	CHECK_INT(login("gina", "gina-password-1", &r), 423);
+	idt_set_client("198.51.100.20");
+	CHECK_INT(login("gina", "gina-password-1", &r), 200);
+	/* address A is still locked out of gina, but not out of others */
+	idt_set_client("198.51.100.10");
+	CHECK_INT(login("gina", "gina-password-1", &r), 423);
+	CHECK_INT(login("dora", "dora-password-1", &r), 200);
+
+	/* 45 more failures from nine more addresses: 50 in all */
+	for (int i = 1; i < 10; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", 100 + i);
+		idt_set_client(addr);
+		CHECK(fail_n("gina", 5));
+	}
+	idt_set_client("198.51.100.30");
+	CHECK_INT(login("gina", "gina-password-1", &r), 429);
+	CHECK(strstr(r.body, "\"rate_limited\"") != NULL);
+	CHECK_STR(r.retry_after, "60");
+	idt_now_s += 60;
+	CHECK_INT(login("gina", "gina-password-1", &r), 200);
+	CHECK_INT(idt_int("SELECT COUNT(*) FROM auth_failures WHERE kind = "
+			  "'acct' AND key = 'gina' AND fails = 50"),
+		  1);
+
+	/* an admin unlock clears the account and all its pairs */
+	idt_session adm;
+	const char *p[] = {"name=gina", NULL};
+	idt_set_client("192.0.2.1");
+	CHECK_INT(idt_login("root", "root-password-1", NULL, &adm, &r), 200);
+	CHECK_INT(idt_call("POST", "/api/v1/admin/users/{name}/unlock", NULL, 0,
+			   adm.hdrs, p, NULL, &r),
+		  200);
+	CHECK_INT(idt_int("SELECT COUNT(*) FROM auth_failures WHERE key = "
+			  "'gina' OR key LIKE 'gina|%'"),
+		  0);
+	idt_set_client("198.51.100.10");
+	CHECK_INT(login("gina", "gina-password-1", &r), 200);
+	for (int i = 1; i < 10; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", 100 + i);
+		id_lock_clear(hub_store_db(), "addr", addr);
+	}
+	id_lock_clear(hub_store_db(), "addr", "198.51.100.10");
+	idt_set_client("192.0.2.1");
+}
+
 int main(void)
 {
 	idt_setup("lock", "[ratelimit]\nlogin = 1000/min\nlogin_account = "
 			  "1000/min\nadmin = 1000/min\n");
 	test_schedule();
+	test_pairs_not_dos();
 	test_success_resets();
 	test_unknown_user();
 	test_timing();

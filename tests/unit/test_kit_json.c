@@ -6,6 +6,7 @@
 #include "check.h"
 #include "hub_kit.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 /* A request as the fake host sees it. */
@@ -151,6 +152,102 @@ static void test_reply(void)
 	free(r.json);
 }
 
+/* `{"a":` nested so that the text is `depth` levels deep. Owned. */
+static char *nested(int depth, char open)
+{
+	char *b = malloc((size_t)depth * 6 + 16), *p = b;
+	for (int i = 0; i < depth; i++) {
+		if (open == '{')
+			p += sprintf(p, i + 1 < depth ? "{\"a\":" : "{}");
+		else
+			*p++ = '[';
+	}
+	for (int i = 0; i + 1 < depth && open == '{'; i++)
+		*p++ = '}';
+	*p = 0;
+	return b;
+}
+
+/* Deep bodies on a thread with exactly a worker's stack: refused before
+ * cJSON recurses; the limit itself parses. */
+static void *deep_on_worker_stack(void *arg)
+{
+	hub_req r;
+	cJSON *o = NULL;
+	char *b;
+	(void)arg;
+	b = nested(1000, '[');
+	CHECK_INT(read_body(b, &r, &o), -1);
+	CHECK_INT(r.status, 400);
+	CHECK(strstr(r.message, "deeper than 32") != NULL);
+	free(b);
+	b = nested(200000, '[');
+	CHECK_INT(read_body(b, &r, &o), -1);
+	CHECK_INT(r.status, 400);
+	free(b);
+	b = nested(HUBKIT_JSON_MAX_DEPTH, '{');
+	CHECK_INT(read_body(b, &r, &o), 0);
+	cJSON_Delete(o);
+	o = NULL;
+	free(b);
+	b = nested(HUBKIT_JSON_MAX_DEPTH + 1, '{');
+	CHECK_INT(read_body(b, &r, &o), -1);
+	CHECK_INT(r.status, 400);
+	free(b);
+	/* brackets inside strings do not count */
+	CHECK_INT(read_body("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}",
+			    &r, &o),
+		  0);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static void test_deep(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, HUBKIT_WORKER_STACK_BYTES);
+	/* the checks' counters are not atomic: check only after the join */
+	int rc = pthread_create(&t, &a, deep_on_worker_stack, NULL);
+	if (rc == 0)
+		pthread_join(t, NULL);
+	pthread_attr_destroy(&a);
+	CHECK_INT(rc, 0);
+}
+
+/* \u0000 in any string: 422 naming the member; escaped backslashes and
+ * other \u escapes are fine. */
+static void test_nul(void)
+{
+	hub_req r;
+	cJSON *o = NULL;
+	char field[72];
+	CHECK_INT(read_body("{\"username\":\"staff1\\u0000anything\"}", &r, &o),
+		  -1);
+	CHECK_INT(r.status, 422);
+	CHECK_STR(r.code, "invalid_field");
+	CHECK(strstr(r.message, "'username'") != NULL);
+	CHECK_INT(read_body("{\"a\":1,\"items\":[\"x\",\"y\\u0000\"]}", &r, &o),
+		  -1);
+	CHECK(strstr(r.message, "'items'") != NULL);
+	CHECK_INT(read_body("{\"k\\u0000\":1}", &r, &o), -1);
+	CHECK_INT(r.status, 422);
+	/* not a NUL: an escaped backslash before u0000, or \u0001 */
+	CHECK_INT(read_body("{\"a\":\"\\\\u0000\"}", &r, &o), 0);
+	CHECK_STR(cJSON_GetObjectItem(o, "a")->valuestring, "\\u0000");
+	cJSON_Delete(o);
+	CHECK_INT(read_body("{\"a\":\"\\u00e4\"}", &r, &o), 0);
+	cJSON_Delete(o);
+	/* bad JSON with a NUL is still 400 (400 ranks before 422) */
+	CHECK_INT(read_body("{\"a\":\"\\u0000\"", &r, &o), -1);
+	CHECK_INT(r.status, 400);
+	CHECK_INT(
+	    hubkit_json_scan("[\"\\u0000\"]", 10, 32, field, sizeof(field)),
+	    HUBKIT_JSON_NUL);
+	CHECK_STR(field, "");
+}
+
 int main(void)
 {
 	api.abi_version = HUB_ABI_VERSION;
@@ -162,5 +259,7 @@ int main(void)
 	test_fields();
 	test_utf8_fold();
 	test_reply();
+	test_deep();
+	test_nul();
 	return check_report("kit_json");
 }

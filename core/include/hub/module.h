@@ -469,6 +469,20 @@ struct hub_api {
 	 * secret feed URL. Returns 0, or -1 when there is no such active
 	 * user or storage fails. */
 	int (*user_get)(int64_t id, hub_user *out);
+
+	/* ---- calendar, in one read (v1.2) ---- */
+
+	/* Events of the n calendars ids[0..n) overlapping [from_utc,
+	 * to_utc) from the local mirror, read with one query into the
+	 * caller's buf (cap entries; no allocation): those of ids[i] are
+	 * buf[first[i]] .. buf[first[i] + counts[i] - 1], by start time
+	 * (first and counts: the caller's arrays of n). Returns the total;
+	 * when it exceeds cap only cap were written: call again with a
+	 * buffer of at least that many. -1 on error. */
+	int (*cal_events_many)(const char *const *calendar_ids, int n,
+			       int64_t from_utc, int64_t to_utc,
+			       hub_cal_event *buf, int cap, int *first,
+			       int *counts);
 };
 
 /* True when the host's table is new enough to hold `field`. */

@@ -500,6 +500,7 @@ static const known_key known[] = {
     {"auth", "require_2fa", chk_bool},
     {"auth", "totp_issuer", chk_nonempty},
     {"auth", "lockout_account", chk_lockout},
+    {"auth", "lockout_pair", chk_lockout},
     {"auth", "lockout_address", chk_lockout},
     {"cache", "backend", chk_backend_cache},
     {"cache", "max_bytes", chk_bytes},

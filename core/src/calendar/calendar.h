@@ -42,6 +42,12 @@ const char *hub_cal_backend(void);
 int hub_cal_events(const char *calendar_id, int64_t from_utc, int64_t to_utc,
 		   hub_cal_event **out);
 
+/* Events of several calendars in one query; see cal_events_many in
+ * hub/module.h. */
+int hub_cal_events_many(const char *const *calendar_ids, int n,
+			int64_t from_utc, int64_t to_utc, hub_cal_event *buf,
+			int cap, int *first, int *counts);
+
 /* Frees what hub_cal_events returned. Accepts NULL. */
 void hub_cal_free(hub_cal_event *events);
 

@@ -353,6 +353,7 @@ static const hub_api g_api = {
     .cache_free = hub_cache_free,
     .cal_backend = hub_cal_backend,
     .cal_events = hub_cal_events,
+    .cal_events_many = hub_cal_events_many,
     .cal_free = hub_cal_free,
     .cal_outbox_put = hub_cal_outbox_put,
     .cal_sync_soon = hub_cal_sync_soon,

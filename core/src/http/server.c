@@ -6,6 +6,8 @@
 #include "http/dispatch.h"
 #include "http/request.h"
 #include "base/log.h"
+#include "http/stack.h"
+#include "hub_kit.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +39,11 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
 	(void)ctx;
 	if (thread_type != 1)
 		return NULL;
+	size_t have = hub_stack_thread_paint();
+	if (have && have < HUBKIT_WORKER_STACK_BYTES)
+		hub_logf(HUB_LOG_WARN, "http",
+			 "worker stack is %zu bytes, wanted %d", have,
+			 HUBKIT_WORKER_STACK_BYTES);
 	stack_t ss;
 	size_t sz = 64 * 1024;
 	ss.ss_sp = malloc(sz);
@@ -53,6 +60,8 @@ static void on_exit_thread(const struct mg_context *ctx, int thread_type,
 			   void *thread_pointer)
 {
 	(void)ctx;
+	if (thread_type == 1)
+		hub_stack_thread_peak();
 	if (thread_type == 1 && thread_pointer) {
 		stack_t ss;
 		memset(&ss, 0, sizeof(ss));
@@ -118,6 +127,7 @@ int hub_server_start(const hub_server_opts *o, char *err, size_t errlen)
 	ed.text_buffer_size = sizeof(ebuf);
 
 	hub_dispatch_install_crash_guard();
+	hub_stack_floor_enable();
 	g_srv.ctx = mg_start2(&init, &ed);
 	if (!g_srv.ctx) {
 		snprintf(err, errlen, "cannot listen on %s: %s", o->listen,
@@ -152,4 +162,10 @@ void hub_server_stop(void)
 			 hub_dispatch_inflight());
 	mg_stop(g_srv.ctx);
 	g_srv.ctx = NULL;
+	size_t peak, size;
+	hub_stack_report(&peak, &size);
+	if (size)
+		hub_logf(HUB_LOG_INFO, "http",
+			 "worker stacks: peak use %zu of %zu bytes", peak,
+			 size);
 }

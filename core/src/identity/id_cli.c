@@ -111,13 +111,10 @@ static int cmd_list(hub_db *db)
 {
 	hub_stmt *st = NULL;
 	int64_t now = id_now();
-	int rc =
-	    hubkit_prepare(&id_sql_ops, db,
-			   "SELECT " ID_USER_COLS ", f.locked_until FROM users "
-			   "LEFT JOIN auth_failures f ON f.kind = 'acct' AND "
-			   "f.key = users.username_key ORDER BY "
-			   "users.username_key",
-			   NULL, 0, &st);
+	int rc = hubkit_prepare(&id_sql_ops, db,
+				"SELECT " ID_USER_COLS ", " ID_LOCKED_UNTIL
+				" FROM users ORDER BY users.username_key",
+				NULL, 0, &st);
 	while (rc == HUB_DB_OK && (rc = hub_stmt_step(st)) == HUB_DB_ROW) {
 		id_user u;
 		id_user_read_row(st, &u);

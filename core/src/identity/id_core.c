@@ -105,8 +105,15 @@ static int read_settings(char *err, size_t errlen)
 		snprintf(err, errlen, "[auth] session lifetimes must be > 0");
 		return -1;
 	}
-	v = hub_conf_get("auth", "lockout_account");
+	v = hub_conf_get("auth", "lockout_pair");
 	if (id_parse_lock_schedule(v ? v : "5:900,10:3600,15:86400",
+				   &g_idc.lock_pair) != 0) {
+		snprintf(err, errlen,
+			 "[auth] lockout_pair: expected N:SECONDS,...");
+		return -1;
+	}
+	v = hub_conf_get("auth", "lockout_account");
+	if (id_parse_lock_schedule(v ? v : "50:60,100:300,200:900",
 				   &g_idc.lock_account) != 0) {
 		snprintf(err, errlen,
 			 "[auth] lockout_account: expected N:SECONDS,...");

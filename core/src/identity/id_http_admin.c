@@ -171,9 +171,8 @@ static int h_users_list(hub_req *req, void *ud)
 	(void)ud;
 	return list_after_cursor(
 	    req,
-	    "SELECT " ID_USER_COLS ", f.locked_until FROM users LEFT JOIN "
-	    "auth_failures f ON f.kind = 'acct' AND f.key = "
-	    "users.username_key WHERE users.id > ? ORDER BY users.id LIMIT ?",
+	    "SELECT " ID_USER_COLS ", " ID_LOCKED_UNTIL
+	    " FROM users WHERE users.id > ? ORDER BY users.id LIMIT ?",
 	    user_item);
 }
 

@@ -63,8 +63,9 @@ static int need_session(hub_req *req, id_auth *a, int write)
 	return 0;
 }
 
-/* Per-account rate limit, then the account's and the client address's
- * lockout, before a secret is checked. `key` NULL (a user name no account
+/* Per-account rate limit, the account's slow-down (429), then the lockout
+ * of this (account, address) pair and of the address (423), before a
+ * secret is checked (id_lockout.c). `key` NULL (a user name no account
  * can have): the address lockout only. */
 static int guard_account(hub_req *req, hub_db *db, const char *key)
 {
@@ -77,6 +78,19 @@ static int guard_account(hub_req *req, hub_db *db, const char *key)
 		hubkit_rate_headers(g_host.api->reply_header, req, &ri);
 		A->reply_error(req, 429, "rate_limited",
 			       "too many attempts; retry later", NULL);
+		return -1;
+	}
+	/* an account under attack from many addresses is slowed, not
+	 * locked (429 ranks before 423) */
+	rem = key ? id_lock_slowed(db, key) : 0;
+	if (rem > 0) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", (long long)rem);
+		A->reply_header(req, "Retry-After", v);
+		A->reply_error(req, 429, "rate_limited",
+			       "too many failed sign-ins to this account; "
+			       "retry later",
+			       NULL);
 		return -1;
 	}
 	rem = id_lock_remaining(db, key, A->req_client(req));
@@ -229,7 +243,7 @@ static int h_login(hub_req *req, void *ud)
 			goto out;
 		}
 	}
-	id_lock_clear(db, "acct", key);
+	id_lock_clear_pair(db, key, A->req_client(req));
 	end_presented_session(req, db);
 	if (id_pw_needs_rehash(u.pw_hash)) {
 		char h[256];

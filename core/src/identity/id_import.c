@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "identity/id_internal.h"
 #include "base/log.h"
+#include "hub_kit.h"
 
 #include <cjson/cJSON.h>
 #include <mbedtls/platform_util.h>
@@ -144,8 +145,16 @@ static int load(const char *dir, const char *name, cJSON **root, int **lines,
 	size_t len = 0;
 	const char *end = NULL;
 	int rc = slurp(dir, name, text, &len, err, errlen);
+	char field[72];
 	if (rc != 0)
 		return rc;
+	if (hubkit_json_scan(*text, len, HUBKIT_JSON_MAX_DEPTH, field,
+			     sizeof(field)) != 0) {
+		snprintf(err, errlen,
+			 "%s: nests too deep or has a NUL (\\u0000) in '%s'",
+			 name, field);
+		return -1;
+	}
 	*root = cJSON_ParseWithLengthOpts(*text, len, &end, 0);
 	if (!*root || !cJSON_IsObject(*root)) {
 		snprintf(err, errlen, "%s:%d: %s", name,

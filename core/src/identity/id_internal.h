@@ -54,7 +54,8 @@ typedef struct id_config {
 	int require_2fa;	       /* [auth] require_2fa (false) */
 	int cookie_secure;	       /* Secure cookie attribute */
 	char issuer[64];	       /* [auth] totp_issuer */
-	id_lock_schedule lock_account; /* [auth] lockout_account */
+	id_lock_schedule lock_account; /* [auth] lockout_account (slows) */
+	id_lock_schedule lock_pair;    /* [auth] lockout_pair */
 	id_lock_schedule lock_address; /* [auth] lockout_address */
 } id_config;
 
@@ -314,16 +315,32 @@ void id_2fa_aad(int64_t user_id, char out[48]);
  * router's hub_client_key (core/src/http/http.h). */
 void id_addr_key(const char *client, char *out, size_t outlen);
 
-/* Seconds the account key or address is still locked (0 = not). Either
- * may be NULL. */
+/* Seconds the (account key, address) pair or the address is still
+ * locked (0 = not): a 423. Either may be NULL. */
 int64_t id_lock_remaining(hub_db *db, const char *account_key,
 			  const char *address);
-/* Counts one failure for both (either may be NULL); returns the lock
- * seconds now in force. */
+/* Seconds sign-ins to the account are still slowed down (0 = not),
+ * whatever the address: a 429 with Retry-After. */
+int64_t id_lock_slowed(hub_db *db, const char *account_key);
+/* Counts one failure for the account, the pair and the address (either
+ * may be NULL); returns the lock seconds now in force for this pair or
+ * address. */
 int64_t id_lock_fail(hub_db *db, const char *account_key, const char *address);
-/* Clears a counter: kind "acct" with an account key (successful login,
- * admin unlock) or "addr" with a client address. */
+/* Clears a counter: kind "acct" with an account key (admin unlock: the
+ * account's counter and all its pairs), "addr" with a client address,
+ * "pair" with a stored pair key. */
 int id_lock_clear(hub_db *db, const char *kind, const char *key);
+/* SQL expression (in a query over `users`): when the user's account or
+ * any of its (account, address) pairs stays locked or slowed until. */
+#define ID_LOCKED_UNTIL                                                        \
+	"(SELECT MAX(f.locked_until) FROM auth_failures f WHERE (f.kind = "    \
+	"'acct' AND f.key = users.username_key) OR (f.kind = 'pair' AND "      \
+	"substr(f.key, 1, length(users.username_key) + 1) = "                  \
+	"users.username_key || '|'))"
+
+/* Clears the (account key, address) pair (a successful sign-in). */
+int id_lock_clear_pair(hub_db *db, const char *account_key,
+		       const char *address);
 /* Current failure count and lock end of an account key ("acct") or a
  * client address ("addr"). */
 int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,15 +129,25 @@ static int query_text(sqlite3 *h, const char *sql, char *out, size_t n)
 	return rc;
 }
 
+/* Process-wide SQLite settings, before its first use: no memory
+ * statistics (they take one global mutex on every allocation SQLite
+ * makes, which every worker then queues on). */
+static void sq_global_config(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const char *path, int busy_ms, hub_db **out, char *err,
 		   size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	sqlite3 *h = NULL;
 	sq_db *d = NULL;
 	char val[32];
 	int rc;
 
 	*out = NULL;
+	pthread_once(&once, sq_global_config);
 	rc = sqlite3_open_v2(path, &h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX,

@@ -1,0 +1,119 @@
+/*
+ * cal_mirror_many.c - hub_cal_events_many: the mirrored events of several
+ * calendars in one query (the slot listing needs every consultant's week
+ * at once: one statement instead of one per calendar), written into the
+ * caller's buffer so that a request allocates nothing for them. See
+ * cal_events_many in hub/module.h.
+ */
+#include "calendar/cal_internal.h"
+#include "calendar/calendar.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MANY_MAX 64 /* calendars per query; more are read in batches */
+
+/* "... calendar_id IN (?, ?, ...)" for n placeholders into out. */
+static void many_sql(char *out, size_t outlen, int n)
+{
+	size_t o = (size_t)snprintf(
+	    out, outlen,
+	    "SELECT calendar_id, event_id, summary, color_id, hub_key, "
+	    "start_utc, end_utc, all_day FROM cal_events WHERE start_utc < ? "
+	    "AND end_utc > ? AND status <> 'cancelled' AND calendar_id IN (");
+	for (int i = 0; i < n && o + 4 < outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, i ? ", ?" : "?");
+	snprintf(out + o, outlen - o,
+		 ") ORDER BY calendar_id, start_utc, event_id");
+}
+
+/* Index of `id` in ids[0..n), or -1. */
+static int index_of(const char *const *ids, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (id && !strcmp(ids[i], id))
+			return i;
+	return -1;
+}
+
+static void row_to_event(hub_stmt *st, hub_cal_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	hub_cal_copy_utf8(e->id, sizeof(e->id), hub_col_text(st, 1));
+	hub_cal_copy_utf8(e->summary, sizeof(e->summary), hub_col_text(st, 2));
+	hub_cal_copy_utf8(e->color_id, sizeof(e->color_id),
+			  hub_col_text(st, 3));
+	hub_cal_copy_utf8(e->hub_key, sizeof(e->hub_key), hub_col_text(st, 4));
+	e->start_utc = hub_col_int(st, 5);
+	e->end_utc = hub_col_int(st, 6);
+	e->all_day = (int)hub_col_int(st, 7);
+}
+
+/* Reads the events of ids[0..n) (n <= MANY_MAX) into buf from *total
+ * on. The rows come grouped by calendar (ORDER BY calendar_id). Returns
+ * 0 or -1. */
+static int read_batch(hub_db *db, const char *const *ids, int n,
+		      int64_t from_utc, int64_t to_utc, hub_cal_event *buf,
+		      int cap, int *first, int *counts, int *total)
+{
+	char sql[900];
+	hub_stmt *st = NULL;
+	int rc;
+	many_sql(sql, sizeof(sql), n);
+	rc = hub_store_prepare(db, sql, &st);
+	if (rc == HUB_DB_OK)
+		rc = hub_stmt_bind_int(st, 1, to_utc);
+	if (rc == HUB_DB_OK)
+		rc = hub_stmt_bind_int(st, 2, from_utc);
+	for (int i = 0; rc == HUB_DB_OK && i < n; i++)
+		rc = hub_stmt_bind_text(st, 3 + i, ids[i]);
+	while (rc == HUB_DB_OK && (rc = hub_stmt_step(st)) == HUB_DB_ROW) {
+		int idx = index_of(ids, n, hub_col_text(st, 0));
+		rc = HUB_DB_OK;
+		if (idx < 0)
+			continue;
+		if (counts[idx]++ == 0)
+			first[idx] = *total;
+		if (*total < cap)
+			row_to_event(st, &buf[*total]);
+		(*total)++;
+	}
+	hub_stmt_finalize(st);
+	return rc == HUB_DB_DONE ? 0 : -1;
+}
+
+int hub_cal_events_many(const char *const *calendar_ids, int n,
+			int64_t from_utc, int64_t to_utc, hub_cal_event *buf,
+			int cap, int *first, int *counts)
+{
+	hub_db *db;
+	int total = 0;
+
+	if (!first || !counts || n < 0 || (cap > 0 && !buf))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		first[i] = 0;
+		counts[i] = 0;
+		if (!calendar_ids[i] || !*calendar_ids[i] ||
+		    strlen(calendar_ids[i]) > 1024)
+			return -1;
+	}
+	if (!hub_cal_ready())
+		return -1;
+	if (n == 0 || !hub_cal_be()->remote || to_utc <= from_utc)
+		return 0;
+	if (!(db = hub_store_db()))
+		return -1;
+	/* a new id makes the sync job run now (as hub_cal_events does) */
+	for (int i = 0; i < n; i++)
+		if (hub_cal_seen(calendar_ids[i], hub_cal_now()) == 2)
+			hub_cal_sync_soon();
+	for (int b = 0; b < n; b += MANY_MAX) {
+		int k = n - b < MANY_MAX ? n - b : MANY_MAX;
+		if (read_batch(db, calendar_ids + b, k, from_utc, to_utc, buf,
+			       cap, first + b, counts + b, &total) != 0)
+			return -1;
+	}
+	return total;
+}
