@@ -127,7 +127,10 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 	char resolved[PATH_MAX];
 	if (mode == HUB_START_CHECK) {
 		/* validate calendar settings, modules and their settings;
-		 * write nothing (the data directory may not exist yet) */
+		 * write nothing (the data directory may not exist yet);
+		 * a PostgreSQL server must answer */
+		if (hub_store_probe(err, errlen) != 0)
+			return 2;
 		if (hub_cal_init(err, errlen) != 0)
 			return 2;
 		g_up.level = UP_CAL;

@@ -80,4 +80,17 @@ typedef struct store_backend {
 /* The SQLite engine (store_sqlite.c). */
 extern const store_backend hub_store_backend_sqlite;
 
+/* The PostgreSQL engine (store_pg.c, libpq). */
+extern const store_backend hub_store_backend_pg;
+
+/* PostgreSQL: the schema every connection opened from now on creates when
+ * missing and puts on its search_path ([storage] schema). NULL or "" keeps
+ * the server's default; "per-data-dir" derives one from data_dir (tests
+ * that open many throwaway stores on one database). */
+void hub_store_pg_set_schema(const char *schema, const char *data_dir);
+
+/* PostgreSQL: statement_timeout of connections opened from now on
+ * ([storage] statement_timeout_ms, default 30000; 0 disables it). */
+void hub_store_pg_set_statement_timeout(int ms);
+
 #endif
