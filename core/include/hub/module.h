@@ -436,6 +436,12 @@ struct hub_api {
 			    void (*fn)(void *ud, const char *key,
 				       const char *value),
 			    void *ud);
+
+	/* ---- cluster (v1.1) ---- */
+
+	/* Drops every cached entry of namespace `ns` on this server and,
+	 * when the cluster shares a Redis, on every other server too. */
+	void (*cache_invalidate)(const char *ns);
 };
 
 /* True when the host's table is new enough to hold `field`. */

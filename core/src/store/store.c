@@ -461,6 +461,9 @@ int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
 		rc = hub_store_begin(db);
 		if (rc == HUB_DB_OK) {
 			rc = fn(db, ud);
+			if (rc != HUB_DB_OK && db->be->tx_failure &&
+			    db->be->tx_failure(db) == HUB_DB_EBUSY)
+				rc = HUB_DB_EBUSY; /* whatever fn made of it */
 			if (rc == HUB_DB_OK)
 				rc = hub_store_commit(db);
 			else

@@ -54,6 +54,11 @@ typedef struct store_backend {
 	void (*close)(hub_db *db);
 	/* 1 while a transaction is open on the connection. */
 	int (*in_tx)(hub_db *db);
+	/* Optional: the code of the first statement that failed in the open
+	 * transaction (0 when none). A transaction whose statement met a
+	 * serialization conflict is retried whatever its function made of
+	 * the failure. */
+	int (*tx_failure)(hub_db *db);
 
 	int (*prepare)(hub_db *db, const char *sql, hub_stmt **out);
 	int (*exec)(hub_db *db, const char *sql);

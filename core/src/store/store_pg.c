@@ -82,6 +82,7 @@ typedef struct pg_db {
 	unsigned gen;	/* bumped by every reset of the connection */
 	int changes;	/* rows changed by the last statement */
 	int busy_ms;	/* lock wait before HUB_DB_EBUSY */
+	int tx_rc;	/* first failure in the open transaction, 0 = none */
 	char msg[256];	/* the last error */
 } pg_db;
 
@@ -107,8 +108,21 @@ static void keep_msg(pg_db *d, const PGresult *res)
 		d->msg[--n] = 0;
 }
 
+static int sqlstate_rc(pg_db *d, PGresult *res);
+
 /* Maps a failed result (or a NULL one) to enum hub_db_rc. */
 static int pg_fail(pg_db *d, PGresult *res)
+{
+	int rc = sqlstate_rc(d, res);
+	/* the first failure decides what the failed transaction's COMMIT
+	 * answers (a conflict there must be retried, not reported) */
+	if (!d->tx_rc && PQtransactionStatus(d->c) == PQTRANS_INERROR)
+		d->tx_rc = rc;
+	return rc;
+}
+
+/* Maps a failed result's SQLSTATE (or a NULL result) to enum hub_db_rc. */
+static int sqlstate_rc(pg_db *d, PGresult *res)
 {
 	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	keep_msg(d, res);
@@ -347,13 +361,21 @@ static int pg_exec(hub_db *db, const char *sql)
 	    strcasecmp(sql, "COMMIT") == 0) {
 		/* PostgreSQL answers COMMIT of a failed transaction with a
 		 * silent ROLLBACK: never report that as committed */
+		rc = d->tx_rc ? d->tx_rc : HUB_DB_ERROR;
 		free(pgsql);
 		PQclear(PQexec(d->c, "ROLLBACK"));
+		hub_logf(HUB_LOG_WARN, "store",
+			 "commit of a transaction in which a statement failed "
+			 "(%s): rolled back",
+			 hub_store_rc_name(rc));
 		snprintf(d->msg, sizeof(d->msg),
 			 "commit of a transaction in which a statement "
 			 "failed: rolled back");
-		return HUB_DB_ERROR;
+		d->tx_rc = 0;
+		return rc;
 	}
+	if (!pg_in_tx(db))
+		d->tx_rc = 0;
 	RETRY_IDLE(d, idle, rc, exec_once(d, pgsql));
 	free(pgsql);
 	return rc;
@@ -369,6 +391,11 @@ static int64_t pg_last_id(hub_db *db)
 		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return v;
+}
+
+static int pg_tx_failure(hub_db *db)
+{
+	return pg_in_tx(db) ? PG(db)->tx_rc : 0;
 }
 
 static int pg_changes(hub_db *db)
@@ -753,6 +780,7 @@ const store_backend hub_store_backend_pg = {
     .open = pg_open,
     .close = pg_close,
     .in_tx = pg_in_tx,
+    .tx_failure = pg_tx_failure,
     .prepare = pg_prepare,
     .exec = pg_exec,
     .last_id = pg_last_id,
