@@ -454,9 +454,10 @@ int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
 		return HUB_DB_EMISUSE;
 	if (db->be->in_tx(db))
 		return nested_transaction(db, fn, ud);
-	/* optimistic engines (PostgreSQL SERIALIZABLE) meet more conflicts
-	 * under contention than a queued single writer: allow more tries */
-	max = db->be->serial_writers ? TX_MAX_ATTEMPTS : 2 * TX_MAX_ATTEMPTS;
+	/* optimistic engines (PostgreSQL SERIALIZABLE: other servers'
+	 * writers) meet more conflicts than a single writer: more tries */
+	max = strcmp(db->be->dialect, "sqlite") == 0 ? TX_MAX_ATTEMPTS
+						     : 2 * TX_MAX_ATTEMPTS;
 	for (int attempt = 0; attempt < max; attempt++) {
 		rc = hub_store_begin(db);
 		if (rc == HUB_DB_OK) {

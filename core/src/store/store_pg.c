@@ -18,7 +18,9 @@
  *
  * Transactions are SERIALIZABLE (see begin_sql below); row locks (the
  * booking module's slot lock rows) make writers of one slot wait for each
- * other instead of both running to a conflict.
+ * other instead of both running to a conflict. Writers of one process
+ * queue on the front end's write lock, so conflicts (retried) only arise
+ * between servers.
  *
  * Errors. SQLSTATE class 23 (unique, foreign key, check, not null) is
  * HUB_DB_ECONSTRAINT; 40001 (serialization) and 40P01 (deadlock), lock
@@ -776,7 +778,10 @@ const store_backend hub_store_backend_pg = {
      * transactions as if run one after another. SERIALIZABLE keeps that
      * promise; its conflicts (40001) are retried by the front end. */
     .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
-    .serial_writers = 0,
+    /* writers of one process queue in process (as on SQLite): they
+     * would only meet each other's conflicts and retry; servers of a
+     * cluster still write concurrently, serialised by PostgreSQL */
+    .serial_writers = 1,
     .open = pg_open,
     .close = pg_close,
     .in_tx = pg_in_tx,
