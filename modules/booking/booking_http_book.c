@@ -1,7 +1,7 @@
 /*
  * booking_http_book.c - POST /api/v1/bookings, with Idempotency-Key.
  *
- * Order of checks (api.md): the router has answered 401/403/429/413/415;
+ * Order of checks (docs/API.md): the router has answered 401/403/429/413/415;
  * then 400 (body), 422 (fields, not a slot start, past, notice, horizon,
  * a reused Idempotency-Key with another body), 409 (blocked, slot_full,
  * state conflicts). Capacity is checked and the booking written in one
@@ -85,6 +85,8 @@ static int create_fn(hub_db *db, void *ud)
 	if (BOOKING_API->audit(t->req, db, "booking.create", key, detail) != 0)
 		return HUB_DB_ERROR;
 	rc = booking_db_outbox(db, &t->row);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_event(db, "booking.created", &t->row);
 	if (rc != HUB_DB_OK)
 		return rc;
 	booking_buf_init(&b);

@@ -3,8 +3,12 @@
  *
  * A module is a shared object that exports exactly one symbol,
  * `hub_module_descriptor` (use HUB_MODULE_DEFINE). The host checks the
- * descriptor's ABI version and size before running any module code, then
- * calls init(ctx, api) with a table of host functions. Modules never link
+ * descriptor's ABI version and size before it calls any function of the
+ * module, then calls init(ctx, api) with a table of host functions. One
+ * exception: dlopen itself runs the shared object's ELF constructors
+ * (__attribute__((constructor)), C++ static initialisers) before the
+ * descriptor can be read, so a module must not have any - a constructor
+ * would run even in a module the host then refuses. Modules never link
  * against host symbols: everything they need is reached through `api`.
  *
  * Rules of the road
@@ -36,8 +40,10 @@ extern "C" {
 
 /* ABI major: bumped on any incompatible change; the host refuses others. */
 #define HUB_ABI_VERSION 1u
-/* ABI minor: bumped when functions are appended to hub_api. */
-#define HUB_ABI_MINOR 0u
+/* ABI minor: bumped when fields are appended to hub_api. The host's
+ * minor is in the table (hub_api.abi_minor, from minor 1 on), so a module
+ * can log what it runs against. */
+#define HUB_ABI_MINOR 1u
 
 #if defined(__GNUC__)
 #define HUB_EXPORT	 __attribute__((visibility("default")))
@@ -436,6 +442,33 @@ struct hub_api {
 			    void (*fn)(void *ud, const char *key,
 				       const char *value),
 			    void *ud);
+
+	/* ---- v1.1 ---- */
+
+	/* HUB_ABI_MINOR of the host (check with HUB_API_HAS first: a v1.0
+	 * host has no such field). */
+	uint32_t abi_minor;
+
+	/* ---- events for webhooks (v1.1) ---- */
+
+	/* Records event `type` (e.g. "booking.created") about `subject` (a
+	 * stable key such as "booking-42": deliveries about one subject keep
+	 * their order) with `data_json` (a JSON object, at most 64 KiB) on
+	 * `db` inside the caller's open transaction: one delivery row per
+	 * webhook subscribed to `type`, committed or rolled back with the
+	 * change and sent later by a job. Returns HUB_DB_OK (also when no
+	 * webhook listens), HUB_DB_EMISUSE for bad arguments (logged), or the
+	 * storage error. */
+	int (*event_put)(hub_db *db, const char *type, const char *subject,
+			 const char *data_json);
+
+	/* ---- users (v1.1) ---- */
+
+	/* The user `id` when it exists and is not disabled: fills *out
+	 * (scopes and via_token 0). For routes without a session, such as a
+	 * secret feed URL. Returns 0, or -1 when there is no such active
+	 * user or storage fails. */
+	int (*user_get)(int64_t id, hub_user *out);
 
 	/* ---- cluster (v1.1) ---- */
 

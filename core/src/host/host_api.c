@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "http/http.h"
 #include "identity/identity.h"
@@ -363,6 +364,9 @@ static const hub_api g_api = {
     .jobs_status = api_jobs_status,
     .free_text = api_free_text,
     .setting_each = api_setting_each,
+    .abi_minor = HUB_ABI_MINOR,
+    .event_put = hub_wh_event_put,
+    .user_get = hub_id_user_get,
     .cache_invalidate = hub_cache_invalidate,
 };
 

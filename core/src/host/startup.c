@@ -13,6 +13,7 @@
 #include "host/startup.h"
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "http/http.h"
 #include "hub_time.h"
@@ -108,6 +109,7 @@ static int register_core(char *err, size_t errlen)
 	const hub_api *api = hub_host_api();
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
+	    hub_wh_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core(api) != 0 ||
 	    hub_ops_register_jobs() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
@@ -165,7 +167,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		 * a PostgreSQL server must answer */
 		if (hub_store_probe(err, errlen) != 0)
 			return 2;
-		if (hub_cal_init(err, errlen) != 0)
+		if (hub_cal_init(err, errlen) != 0 ||
+		    hub_wh_init(err, errlen) != 0)
 			return 2;
 		g_up.level = UP_CAL;
 		if (register_core(err, errlen) != 0)
@@ -198,6 +201,10 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		return 2;
 	g_up.level = UP_CAL;
 	if (hub_cal_migrate(err, errlen) != 0)
+		return 1;
+	if (hub_wh_init(err, errlen) != 0)
+		return 2;
+	if (hub_wh_migrate(err, errlen) != 0)
 		return 1;
 	if (mode == HUB_START_SERVER && start_redis(err, errlen) != 0)
 		return 2;
