@@ -14,7 +14,7 @@ quick=0
 [[ ${1:-} == --quick ]] && quick=1
 jobs=$(nproc)
 
-scripts/deps.sh build test browser
+scripts/deps.sh build test browser scale
 werror=OFF
 [[ -n ${CI:-} ]] && werror=ON
 

@@ -17,11 +17,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs_build="build-essential cmake pkg-config ca-certificates tzdata
   libcivetweb-dev libmbedtls-dev libcjson-dev libsqlite3-dev
   libcurl4-openssl-dev liboath-dev libinih-dev libcrypt-dev libqrencode-dev
-  libjs-chart.js libxml2-dev libical-dev"
+  libjs-chart.js libxml2-dev libical-dev libpq-dev libhiredis-dev"
 pkgs_test="clang libclang-rt-14-dev oathtool wrk openssl sqlite3 curl
   clang-format python3 python3-icalendar radicale git"
 pkgs_browser="chromium nodejs npm"
-pkgs_scale="postgresql redis-server nginx libpq-dev libhiredis-dev"
+pkgs_scale="postgresql postgresql-client redis-server redis-tools nginx
+  util-linux"
 
 want=()
 for group in "$@"; do

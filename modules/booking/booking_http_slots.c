@@ -7,7 +7,9 @@
  * the calendar mirror (never from Google on the request path). Its JSON is
  * cached for slots_cache_s seconds under a key carrying a generation that
  * every change made through this process bumps, so a booking shows at
- * once here and within the cache time on other servers.
+ * once here; the change also invalidates the namespace on the other
+ * servers of a cluster (through Redis), else they show it within the
+ * cache time.
  */
 #include "booking_mod.h"
 
@@ -22,6 +24,9 @@
 void booking_changed(void)
 {
 	__atomic_add_fetch(&booking_m.gen, 1, __ATOMIC_RELAXED);
+	/* the other servers of a cluster drop their listings too */
+	if (HUB_API_HAS(BOOKING_API, cache_invalidate))
+		BOOKING_API->cache_invalidate("booking.slots");
 }
 
 int booking_reply_db_error(hub_req *req, hub_db *db, int rc)

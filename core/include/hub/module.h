@@ -43,7 +43,7 @@ extern "C" {
 /* ABI minor: bumped when fields are appended to hub_api. The host's
  * minor is in the table (hub_api.abi_minor, from minor 1 on), so a module
  * can log what it runs against. */
-#define HUB_ABI_MINOR 1u
+#define HUB_ABI_MINOR 2u
 
 #if defined(__GNUC__)
 #define HUB_EXPORT	 __attribute__((visibility("default")))
@@ -483,6 +483,12 @@ struct hub_api {
 			       int64_t from_utc, int64_t to_utc,
 			       hub_cal_event *buf, int cap, int *first,
 			       int *counts);
+
+	/* ---- cluster (v1.2) ---- */
+
+	/* Drops every cached entry of namespace `ns` on this server and,
+	 * when the cluster shares a Redis, on every other server too. */
+	void (*cache_invalidate)(const char *ns);
 };
 
 /* True when the host's table is new enough to hold `field`. */

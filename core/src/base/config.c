@@ -150,9 +150,9 @@ static char *reader(char *str, int num, void *stream)
 
 static int valid_section(const char *s)
 {
-	static const char *const fixed[] = {"server", "calendar", "ratelimit",
-					    "auth",   "cache",	  "storage",
-					    "backup", "webhooks", NULL};
+	static const char *const fixed[] = {
+	    "server",  "calendar", "ratelimit", "auth",	 "cache",
+	    "storage", "backup",   "webhooks",	"redis", NULL};
 	for (size_t i = 0; fixed[i]; i++)
 		if (strcmp(s, fixed[i]) == 0)
 			return 1;
@@ -389,6 +389,38 @@ static int chk_backend_store(const char *v, char *why, size_t n)
 	return -1;
 }
 
+/* A PostgreSQL schema name: lower-case letters, digits, underscores. */
+static int chk_schema(const char *v, char *why, size_t n)
+{
+	size_t len = strlen(v);
+	if (len > 0 && len < 60 &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		      "0123456789_-") == len)
+		return 0;
+	snprintf(why, n, "must be a schema name (a-z, 0-9, _)");
+	return -1;
+}
+
+/* A libpq URI or a key=value connection string. */
+static int chk_dsn(const char *v, char *why, size_t n)
+{
+	if (!strncmp(v, "postgresql://", 13) ||
+	    !strncmp(v, "postgres://", 11) || strchr(v, '='))
+		return 0;
+	snprintf(why, n,
+		 "must be a libpq URI (postgresql://user@host/db) or "
+		 "key=value string");
+	return -1;
+}
+
+static int chk_redis_url(const char *v, char *why, size_t n)
+{
+	if (!strncmp(v, "redis://", 8) || !strncmp(v, "unix:", 5))
+		return 0;
+	snprintf(why, n, "must be a redis://host:port/db URL");
+	return -1;
+}
+
 static int chk_backend_cache(const char *v, char *why, size_t n)
 {
 	if (!strcmp(v, "memory") || !strcmp(v, "redis"))
@@ -507,6 +539,10 @@ static const known_key known[] = {
     {"cache", "redis_url", chk_nonempty},
     {"storage", "backend", chk_backend_store},
     {"storage", "postgres_url", chk_nonempty},
+    {"storage", "dsn", chk_dsn},
+    {"storage", "schema", chk_schema},
+    {"storage", "statement_timeout_ms", chk_ms},
+    {"redis", "url", chk_redis_url},
     {"backup", "keep_daily", chk_keep},
     {"backup", "keep_weekly", chk_keep},
     {"backup", "daily_at", chk_hhmm},
@@ -628,6 +664,10 @@ static int load_stream(FILE *fp, const char *name, char *err, size_t errlen)
 	apply_env("SENTRY_DSN", "server", "sentry_dsn");
 	apply_env("HUB_MODULE_DIR", "server", "module_dir");
 	apply_env("HUB_LOG_LEVEL", "server", "log_level");
+	apply_env("HUB_STORAGE_BACKEND", "storage", "backend");
+	apply_env("HUB_DATABASE_URL", "storage", "dsn");
+	apply_env("HUB_STORAGE_SCHEMA", "storage", "schema");
+	apply_env("HUB_REDIS_URL", "redis", "url");
 	if (getenv("HUB_CONSULTANTS") && find("module.booking", "path"))
 		apply_env("HUB_CONSULTANTS", "module.booking", "consultants");
 	if (validate() != 0) {

@@ -225,3 +225,36 @@ void hub_cache_clear(void)
 		drop(g_cache.tail);
 	pthread_mutex_unlock(&g_cache.lock);
 }
+
+/* ------------------------------------------------- cluster invalidation */
+
+static void (*g_broadcast)(const char *ns);
+
+void hub_cache_set_broadcast(void (*fn)(const char *ns))
+{
+	__atomic_store_n(&g_broadcast, fn, __ATOMIC_RELEASE);
+}
+
+/* Drops every entry of namespace `ns` (every entry when ns is NULL). */
+void hub_cache_invalidate_local(const char *ns)
+{
+	size_t nl = ns ? strlen(ns) + 1 : 0;
+	pthread_mutex_lock(&g_cache.lock);
+	for (entry *e = g_cache.head, *next; e; e = next) {
+		next = e->next;
+		if (!ns || (e->klen >= nl && memcmp(e->key, ns, nl) == 0))
+			drop(e);
+	}
+	pthread_mutex_unlock(&g_cache.lock);
+}
+
+void hub_cache_invalidate(const char *ns)
+{
+	void (*fn)(const char *) =
+	    __atomic_load_n(&g_broadcast, __ATOMIC_ACQUIRE);
+	if (!ns)
+		return;
+	hub_cache_invalidate_local(ns);
+	if (fn)
+		fn(ns);
+}

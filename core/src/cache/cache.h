@@ -20,4 +20,16 @@ size_t hub_cache_sweep(void);
 void hub_cache_stats(size_t *entries, size_t *bytes);
 void hub_cache_clear(void);
 
+/* Drops every entry of namespace `ns` here and, through the broadcast
+ * (the Redis service's pub/sub), on every other server of the cluster. */
+void hub_cache_invalidate(const char *ns);
+
+/* Drops every entry of `ns` (all entries when NULL) in this process only:
+ * what a received invalidation does. */
+void hub_cache_invalidate_local(const char *ns);
+
+/* Sets the function that sends an invalidation to the other servers
+ * (NULL: none, the default). */
+void hub_cache_set_broadcast(void (*fn)(const char *ns));
+
 #endif

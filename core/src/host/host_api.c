@@ -368,6 +368,7 @@ static const hub_api g_api = {
     .abi_minor = HUB_ABI_MINOR,
     .event_put = hub_wh_event_put,
     .user_get = hub_id_user_get,
+    .cache_invalidate = hub_cache_invalidate,
 };
 
 const hub_api *hub_host_api(void)

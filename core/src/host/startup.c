@@ -20,6 +20,7 @@
 #include "identity/identity.h"
 #include "ops/ops.h"
 #include "sched/sched.h"
+#include "redis/redis.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@ static struct {
 	int level; /* how far start-up got, for hub_shutdown */
 	int mode;
 	int keep_store; /* a late health check may still use it */
+	int redis;	/* the Redis service was started */
 	char data_dir[PATH_MAX];
 } g_up;
 
@@ -75,6 +77,32 @@ static int level_of(const char *s)
 	return HUB_LOG_INFO;
 }
 
+/* The rate-limit backend on Redis: -2 (unavailable) makes the limiter
+ * count in process instead. */
+static int redis_rate_hit(void *self, const char *rate_class, const char *key,
+			  unsigned count, unsigned window_s, int64_t now_ms,
+			  hub_rate_info *info)
+{
+	(void)self;
+	(void)now_ms;
+	return hub_redis_rate_hit(rate_class, key, count, window_s, info);
+}
+
+/* Connects the cluster's Redis when [redis] url is set: rate limits and
+ * cache invalidations go through it from now on. */
+static int start_redis(char *err, size_t errlen)
+{
+	static const hub_rate_backend be = {"redis", redis_rate_hit, NULL,
+					    NULL};
+	if (hub_redis_start(err, errlen) != 0)
+		return -1;
+	if (hub_redis_enabled()) {
+		hub_rate_set_backend(&be);
+		g_up.redis = 1;
+	}
+	return 0;
+}
+
 /* The core's own routes, checks and jobs (registered, not started). */
 static int register_core(char *err, size_t errlen)
 {
@@ -86,7 +114,10 @@ static int register_core(char *err, size_t errlen)
 	    hub_ops_register_jobs() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
 	    api->static_dir(hub_core_ctx(), "/ui",
-			    HUB_SOURCE_DIR "/core/web/ui") != 0) {
+			    HUB_SOURCE_DIR "/core/web/ui") != 0 ||
+	    (hub_redis_enabled() &&
+	     api->health_check(hub_core_ctx(), "redis", hub_redis_check, NULL,
+			       1500) != 0)) {
 		snprintf(
 		    err, errlen,
 		    "cannot register core routes, checks or jobs (see log)");
@@ -132,7 +163,10 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 	char resolved[PATH_MAX];
 	if (mode == HUB_START_CHECK) {
 		/* validate calendar settings, modules and their settings;
-		 * write nothing (the data directory may not exist yet) */
+		 * write nothing (the data directory may not exist yet);
+		 * a PostgreSQL server must answer */
+		if (hub_store_probe(err, errlen) != 0)
+			return 2;
 		if (hub_cal_init(err, errlen) != 0 ||
 		    hub_wh_init(err, errlen) != 0)
 			return 2;
@@ -172,6 +206,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		return 2;
 	if (hub_wh_migrate(err, errlen) != 0)
 		return 1;
+	if (mode == HUB_START_SERVER && start_redis(err, errlen) != 0)
+		return 2;
 	if (mode == HUB_START_SERVER && register_core(err, errlen) != 0)
 		return 1;
 	int mrc = hub_modules_load(hub_host_api(), 1, err, errlen);
@@ -214,6 +250,11 @@ void hub_shutdown(void)
 		hub_modules_unload();
 	if (g_up.level >= UP_CAL)
 		hub_cal_shutdown();
+	if (g_up.redis) {
+		hub_rate_set_backend(NULL);
+		hub_redis_stop();
+		g_up.redis = 0;
+	}
 	if (g_up.level >= UP_ID && g_up.mode != HUB_START_CHECK)
 		hub_id_shutdown();
 	if (g_up.level >= UP_STORE && !g_up.keep_store)

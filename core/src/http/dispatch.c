@@ -236,6 +236,11 @@ static int authorise(hub_req *req, const hub_route *r)
 	    mg_get_header(req->conn, "Authorization"),
 	    (r->flags & HUB_ROUTE_RESTRICTED_OK) != 0, &req->user,
 	    is_write(req->ri->request_method) ? req->csrf : NULL);
+	if (rc == HUB_AUTH_UNAVAILABLE) {
+		hub_reply_error(req, 503, "storage_unavailable",
+				"storage is unavailable; try again", NULL);
+		return -1;
+	}
 	if (rc != HUB_AUTH_OK) {
 		hub_reply_error(req, 401, "unauthenticated",
 				rc == HUB_AUTH_INVALID

@@ -41,6 +41,10 @@ static int need_session(hub_req *req, id_auth *a, int write)
 	const hub_api *A = g_host.api;
 	int rc = id_auth_lookup(A->req_header(req, "Cookie"),
 				A->req_header(req, "Authorization"), a);
+	if (rc == HUB_AUTH_UNAVAILABLE) {
+		id_http_db_error(&g_host, req);
+		return -1;
+	}
 	if (rc != HUB_AUTH_OK) {
 		A->reply_error(req, 401, "unauthenticated",
 			       rc == HUB_AUTH_INVALID

@@ -439,8 +439,13 @@ int hub_rate_hit(const char *rate_class, const char *key, hub_rate_info *info)
 	t = table_find(rate_class);
 	if (!t)
 		return -1;
-	if (g_rl.custom.hit)
-		return g_rl.custom.hit(g_rl.custom.self, rate_class, key,
-				       t->count, t->window_s, rl_now(), info);
+	if (g_rl.custom.hit) {
+		int rc = g_rl.custom.hit(g_rl.custom.self, rate_class, key,
+					 t->count, t->window_s, rl_now(), info);
+		if (rc != -2)
+			return rc;
+		/* the shared backend is unavailable: count here meanwhile */
+		memset(info, 0, sizeof(*info));
+	}
 	return memory_hit(rate_class, key, rl_now(), info);
 }

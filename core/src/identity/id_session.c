@@ -239,6 +239,9 @@ static void token_username(int64_t id, const char *name, char *out,
 
 /* Runs sql with the token hash bound and steps it: the statement on its
  * row (the caller finalizes it), or NULL when there is none or it failed. */
+/* Set by row_by_hash when storage failed (not merely no row). */
+static __thread int t_lookup_failed;
+
 static hub_stmt *row_by_hash(hub_db *db, const char *sql, const char *hash)
 {
 	hub_stmt *st = NULL;
@@ -246,6 +249,7 @@ static hub_stmt *row_by_hash(hub_db *db, const char *sql, const char *hash)
 				HUBKIT_ARGS(HUBKIT_TEXT(hash)), &st);
 	if (rc == HUB_DB_OK)
 		rc = hub_stmt_step(st);
+	t_lookup_failed = rc != HUB_DB_ROW && rc != HUB_DB_DONE;
 	if (rc != HUB_DB_ROW) {
 		hub_stmt_finalize(st);
 		return NULL;
@@ -360,8 +364,9 @@ int id_auth_lookup(const char *cookie_header, const char *authz_header,
 	return id_auth_lookup_opts(cookie_header, authz_header, 1, a);
 }
 
-int id_auth_lookup_opts(const char *cookie_header, const char *authz_header,
-			int want_csrf, id_auth *a)
+/* The lookup proper; see id_auth_lookup_opts. */
+static int auth_lookup(const char *cookie_header, const char *authz_header,
+		       int want_csrf, id_auth *a)
 {
 	char token[65];
 	hub_db *db;
@@ -386,6 +391,21 @@ int id_auth_lookup_opts(const char *cookie_header, const char *authz_header,
 	if (!db || !g_idk.ready)
 		return HUB_AUTH_INVALID;
 	return lookup_session(db, token, want_csrf, a);
+}
+
+/* Credentials that could not be checked because storage failed (the
+ * database restarting, say) answer HUB_AUTH_UNAVAILABLE, not INVALID:
+ * the client should retry, not sign in again. */
+int id_auth_lookup_opts(const char *cookie_header, const char *authz_header,
+			int want_csrf, id_auth *a)
+{
+	int rc;
+	t_lookup_failed = 0;
+	rc = auth_lookup(cookie_header, authz_header, want_csrf, a);
+	if (rc == HUB_AUTH_INVALID && (t_lookup_failed || !hub_store_db()) &&
+	    (cookie_header || authz_header))
+		rc = HUB_AUTH_UNAVAILABLE;
+	return rc;
 }
 
 /* Authenticates a request for the router: a session (cookie) or an API

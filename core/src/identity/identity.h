@@ -46,9 +46,10 @@ int hub_id_bootstrap_admin(void);
 
 /* Result of authenticating a request. */
 enum hub_auth_rc {
-	HUB_AUTH_NONE = 0,   /* no credentials presented */
-	HUB_AUTH_OK = 1,     /* *user filled */
-	HUB_AUTH_INVALID = 2 /* credentials presented but invalid/expired */
+	HUB_AUTH_NONE = 0,	 /* no credentials presented */
+	HUB_AUTH_OK = 1,	 /* *user filled */
+	HUB_AUTH_INVALID = 2,	 /* credentials presented but invalid/expired */
+	HUB_AUTH_UNAVAILABLE = 3 /* storage failed: cannot tell (503) */
 };
 
 /* Authenticates from the hub_session cookie or an Authorization: Bearer
@@ -124,6 +125,8 @@ int hub_id_import(hub_db *db, const char *dir, char *err, size_t errlen);
  * hit: counts one hit of `key` under a limit of `count` per `window_s`
  * sliding seconds at time now_ms and fills *info; returns 1 allowed,
  * 0 limited, -1 error. */
+/* A shared rate-limit backend. hit returns 1 allowed, 0 limited, or -2
+ * when it is unavailable: the in-process limiter then counts the hit. */
 typedef struct hub_rate_backend {
 	const char *name;
 	int (*hit)(void *self, const char *rate_class, const char *key,

@@ -106,6 +106,86 @@ static int ensure_dir(const char *dir)
 	return mkdir(dir, 0700);
 }
 
+/* Environment fallback when no configuration is loaded (tests, tools). */
+static const char *setting(const char *key, const char *env)
+{
+	const char *v = hub_conf_get("storage", key);
+	if (!v || !*v)
+		v = getenv(env);
+	return v && *v ? v : NULL;
+}
+
+/* Picks the engine from [storage] backend (env HUB_STORAGE_BACKEND when
+ * no configuration is loaded) and sets g.be and g.path: the SQLite file
+ * <data_dir>/hub.db, created 0600, or the PostgreSQL DSN. */
+static int choose_engine(const char *data_dir, char *err, size_t errlen)
+{
+	const char *backend = setting("backend", "HUB_STORAGE_BACKEND");
+	const char *dsn, *tmo;
+	int fd;
+
+	snprintf(g.data_dir, sizeof(g.data_dir), "%s", data_dir);
+	if (backend && strcmp(backend, "postgresql") == 0) {
+		dsn = setting("dsn", "HUB_DATABASE_URL");
+		if (!dsn)
+			dsn = hub_conf_get("storage", "postgres_url");
+		if (!dsn || strlen(dsn) >= sizeof(g.path)) {
+			snprintf(err, errlen,
+				 "[storage] dsn: missing or too long (backend "
+				 "postgresql needs a libpq URI, or "
+				 "HUB_DATABASE_URL)");
+			return -1;
+		}
+		snprintf(g.path, sizeof(g.path), "%s", dsn);
+		hub_store_pg_set_schema(setting("schema", "HUB_STORAGE_SCHEMA"),
+					data_dir);
+		tmo = hub_conf_get("storage", "statement_timeout_ms");
+		if (tmo)
+			hub_store_pg_set_statement_timeout(atoi(tmo));
+		g.be = &hub_store_backend_pg;
+		return 0;
+	}
+	if (backend && strcmp(backend, "sqlite") != 0) {
+		snprintf(err, errlen, "[storage] backend '%s': unknown",
+			 backend);
+		return -1;
+	}
+	snprintf(g.path, sizeof(g.path), "%s/hub.db", data_dir);
+	/* Create the file ourselves so it is 0600; SQLite gives its -wal
+	 * and -shm files the database file's permissions. */
+	fd = open(g.path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", g.path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	g.be = &hub_store_backend_sqlite;
+	return 0;
+}
+
+/* See store.h. */
+int hub_store_probe(char *err, size_t errlen)
+{
+	const char *backend = setting("backend", "HUB_STORAGE_BACKEND");
+	const char *dsn = setting("dsn", "HUB_DATABASE_URL");
+	hub_db *db = NULL;
+	if (!backend || strcmp(backend, "postgresql") != 0)
+		return 0;
+	if (!dsn)
+		dsn = hub_conf_get("storage", "postgres_url");
+	if (!dsn) {
+		snprintf(err, errlen,
+			 "[storage] dsn: missing (backend postgresql needs a "
+			 "libpq URI, or HUB_DATABASE_URL)");
+		return -1;
+	}
+	if (hub_store_backend_pg.open(dsn, g.busy_ms, &db, err, errlen) !=
+	    HUB_DB_OK)
+		return -1;
+	hub_store_backend_pg.close(db);
+	return 0;
+}
+
 /* Opens the store for `data_dir`: creates the directory and an empty
  * database file readable by its owner only, then opens the calling
  * thread's connection to prove the file usable (WAL, foreign keys).
@@ -113,8 +193,7 @@ static int ensure_dir(const char *dir)
 int hub_store_open(const char *data_dir, char *err, size_t errlen)
 {
 	hub_db *db = NULL;
-	const char *backend;
-	int fd, rc = -1;
+	int rc = -1;
 
 	pthread_mutex_lock(&g.lock);
 	if (g.open) {
@@ -130,25 +209,8 @@ int hub_store_open(const char *data_dir, char *err, size_t errlen)
 			 strerror(errno));
 		goto out;
 	}
-	backend = hub_conf_get("storage", "backend");
-	if (backend && strcmp(backend, "sqlite") != 0) {
-		snprintf(err, errlen,
-			 "[storage] backend '%s' is not available in this "
-			 "build (sqlite only)",
-			 backend);
+	if (choose_engine(data_dir, err, errlen) != 0)
 		goto out;
-	}
-	snprintf(g.data_dir, sizeof(g.data_dir), "%s", data_dir);
-	snprintf(g.path, sizeof(g.path), "%s/hub.db", data_dir);
-	/* Create the file ourselves so it is 0600; SQLite gives its -wal
-	 * and -shm files the database file's permissions. */
-	fd = open(g.path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", g.path, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	g.be = &hub_store_backend_sqlite;
 	if (pthread_key_create(&g.key, thread_conn_destroy) != 0) {
 		snprintf(err, errlen, "pthread_key_create failed");
 		goto out;
@@ -387,15 +449,22 @@ static int nested_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
  * without retry. */
 int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
 {
-	int rc = HUB_DB_EMISUSE;
+	int rc = HUB_DB_EMISUSE, max;
 	if (!db || !fn)
 		return HUB_DB_EMISUSE;
 	if (db->be->in_tx(db))
 		return nested_transaction(db, fn, ud);
-	for (int attempt = 0; attempt < TX_MAX_ATTEMPTS; attempt++) {
+	/* optimistic engines (PostgreSQL SERIALIZABLE: other servers'
+	 * writers) meet more conflicts than a single writer: more tries */
+	max = strcmp(db->be->dialect, "sqlite") == 0 ? TX_MAX_ATTEMPTS
+						     : 2 * TX_MAX_ATTEMPTS;
+	for (int attempt = 0; attempt < max; attempt++) {
 		rc = hub_store_begin(db);
 		if (rc == HUB_DB_OK) {
 			rc = fn(db, ud);
+			if (rc != HUB_DB_OK && db->be->tx_failure &&
+			    db->be->tx_failure(db) == HUB_DB_EBUSY)
+				rc = HUB_DB_EBUSY; /* whatever fn made of it */
 			if (rc == HUB_DB_OK)
 				rc = hub_store_commit(db);
 			else
@@ -407,8 +476,7 @@ int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
 	}
 	if (rc == HUB_DB_EBUSY)
 		hub_logf(HUB_LOG_WARN, "store",
-			 "transaction gave up after %d busy attempts",
-			 TX_MAX_ATTEMPTS);
+			 "transaction gave up after %d busy attempts", max);
 	return rc;
 }
 

@@ -16,6 +16,12 @@
  * thread uses hub_store_db. Returns 0, or -1 with a message in err. */
 int hub_store_open(const char *data_dir, char *err, size_t errlen);
 
+/* With [storage] backend = postgresql: opens one connection to the
+ * configured DSN and closes it again (hubd --check). Returns 0 (also for
+ * SQLite, which needs no probe), or -1 with one line in err naming the
+ * problem (bad DSN, unreachable server, refused login). */
+int hub_store_probe(char *err, size_t errlen);
+
 /* Closes every connection. Call after all threads have stopped. */
 void hub_store_close(void);
 

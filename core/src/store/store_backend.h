@@ -54,6 +54,11 @@ typedef struct store_backend {
 	void (*close)(hub_db *db);
 	/* 1 while a transaction is open on the connection. */
 	int (*in_tx)(hub_db *db);
+	/* Optional: the code of the first statement that failed in the open
+	 * transaction (0 when none). A transaction whose statement met a
+	 * serialization conflict is retried whatever its function made of
+	 * the failure. */
+	int (*tx_failure)(hub_db *db);
 
 	int (*prepare)(hub_db *db, const char *sql, hub_stmt **out);
 	int (*exec)(hub_db *db, const char *sql);
@@ -79,5 +84,18 @@ typedef struct store_backend {
 
 /* The SQLite engine (store_sqlite.c). */
 extern const store_backend hub_store_backend_sqlite;
+
+/* The PostgreSQL engine (store_pg.c, libpq). */
+extern const store_backend hub_store_backend_pg;
+
+/* PostgreSQL: the schema every connection opened from now on creates when
+ * missing and puts on its search_path ([storage] schema). NULL or "" keeps
+ * the server's default; "per-data-dir" derives one from data_dir (tests
+ * that open many throwaway stores on one database). */
+void hub_store_pg_set_schema(const char *schema, const char *data_dir);
+
+/* PostgreSQL: statement_timeout of connections opened from now on
+ * ([storage] statement_timeout_ms, default 30000; 0 disables it). */
+void hub_store_pg_set_statement_timeout(int ms);
 
 #endif

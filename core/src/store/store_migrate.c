@@ -112,19 +112,44 @@ static int defs_valid(const char *module, const hub_migration_def *defs,
 	return 0;
 }
 
-/* Applies the pending migrations of `module`; see store.h. */
+static int migrate(hub_db *db, const char *module,
+		   const hub_migration_def *defs, size_t n, char *err,
+		   size_t errlen);
+
+/* Applies the pending migrations of `module`; see store.h. On PostgreSQL
+ * the servers of a cluster starting together take turns: a session-level
+ * advisory lock is held around the whole run, so each migration's
+ * transaction starts after the previous holder's commits. */
 int hub_store_migrate(const char *module, const hub_migration_def *defs,
 		      size_t n, char *err, size_t errlen)
 {
 	hub_db *db = hub_store_db();
-	int current, rc, pg;
-	char why[160];
-
+	int pg, rc;
 	if (!db) {
 		snprintf(err, errlen, "module %s: storage is not open",
 			 module ? module : "?");
 		return -1;
 	}
+	pg = strcmp(hub_store_dialect(db), "postgresql") == 0;
+	if (pg && hub_store_exec(db, "SELECT pg_advisory_lock(4807731)") !=
+		      HUB_DB_OK) {
+		snprintf(err, errlen, "module %s: migration lock: %s",
+			 module ? module : "?", hub_store_errmsg(db));
+		return -1;
+	}
+	rc = migrate(db, module, defs, n, err, errlen);
+	if (pg)
+		hub_store_exec(db, "SELECT pg_advisory_unlock(4807731)");
+	return rc;
+}
+
+static int migrate(hub_db *db, const char *module,
+		   const hub_migration_def *defs, size_t n, char *err,
+		   size_t errlen)
+{
+	int current, rc, pg;
+	char why[160];
+
 	if (!module || !*module || (n && !defs)) {
 		snprintf(err, errlen, "migrations: no module name or list");
 		return -1;
