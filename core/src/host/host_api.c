@@ -7,6 +7,7 @@
 #include "cache/cache.h"
 #include "calendar/calendar.h"
 #include "host/host.h"
+#include "host/host_admin.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "sched/sched.h"
@@ -363,6 +364,17 @@ static const hub_api g_api = {
     .jobs_status = api_jobs_status,
     .free_text = api_free_text,
     .setting_each = api_setting_each,
+    .log_query = hub_admin_log_query,
+    .backup_list = hub_admin_backups,
+    .backup_create = hub_admin_backup_create,
+    .backup_verify = hub_admin_backup_verify,
+    .backup_read = hub_admin_backup_read,
+    .job_run = hub_admin_job_run,
+    .outbox_list = hub_admin_outbox,
+    .outbox_retry = hub_admin_outbox_retry,
+    .config_dump = hub_admin_config,
+    .runtime_get = hub_admin_runtime_get,
+    .runtime_set = hub_admin_runtime_set,
 };
 
 const hub_api *hub_host_api(void)

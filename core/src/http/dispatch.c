@@ -312,6 +312,7 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 	if ((sig = sigsetjmp(jb, 0)) ==
 	    0) { /* SA_NODEFER: no mask to restore */
 		t_jump = &jb;
+		hub_log_set_request(req->id);
 		r->handler(req, r->userdata);
 		t_jump = NULL;
 	} else {
@@ -431,6 +432,7 @@ int hub_dispatch(struct mg_connection *conn)
 		}
 	}
 	run_handler(req, r, req->m.owner);
+	hub_log_set_request(NULL);
 done:
 	if (!req->replied)
 		hub_reply_error(req, 500, "internal", "internal error", NULL);

@@ -207,6 +207,10 @@ int id_admins_other(hub_db *db, int64_t except_id, int64_t *n);
 int id_admin_guard(hub_db *db, int64_t id);
 /* 1 when user `u` must set up 2FA before a full session. */
 int id_user_needs_2fa_setup(const id_user *u);
+
+/* "Require 2FA for everyone": the value an admin stored (auth_meta, read
+ * again at most every 2 s), else [auth] require_2fa (id_runtime.c). */
+int id_require_2fa(void);
 /* Sets a new password (policy checked by the caller), ends every session
  * of the user. Returns a HUB_DB_* code. */
 int id_user_change_password(hub_db *db, int64_t id, const char *pw,
