@@ -76,13 +76,14 @@ static const hub_route routes[] = {
     ADMIN_ROUTE("GET", "/api/v1/admin/outbox", admin_h_outbox),
     ADMIN_ROUTE("POST", "/api/v1/admin/outbox/{id}/retry",
 		admin_h_outbox_retry),
+    ADMIN_ROUTE("GET", "/api/v1/admin/calendar-sync", admin_h_calendar_sync),
 };
 
 static int admin_init(hub_ctx *ctx, const hub_api *a)
 {
 	const char *tz;
 	admin_api = a;
-	if (!HUB_API_HAS(a, runtime_set)) {
+	if (!HUB_API_HAS(a, calendar_sync)) {
 		a->log(ctx, HUB_LOG_ERROR,
 		       "host too old: the admin functions (API 1.1) are "
 		       "missing");

@@ -34,5 +34,6 @@ int admin_h_jobs(hub_req *req, void *ud);
 int admin_h_job_run(hub_req *req, void *ud);
 int admin_h_outbox(hub_req *req, void *ud);
 int admin_h_outbox_retry(hub_req *req, void *ud);
+int admin_h_calendar_sync(hub_req *req, void *ud);
 
 #endif

@@ -241,3 +241,10 @@ int admin_h_outbox_retry(hub_req *req, void *ud)
 	snprintf(out, sizeof(out), "{\"id\":%lld,\"queued\":true}", id);
 	return A->reply_json(req, 202, out);
 }
+
+int admin_h_calendar_sync(hub_req *req, void *ud)
+{
+	(void)ud;
+	return admin_reply_text(req, 200, admin_api->calendar_sync(), 1, NULL,
+				"the calendar sync state");
+}

@@ -490,6 +490,10 @@ struct hub_api {
 	 * value) or a storage error. */
 	int (*runtime_get)(const char *key, char *out, size_t outlen);
 	int (*runtime_set)(hub_db *db, const char *key, const char *value);
+	/* The calendar mirror's sync state per calendar: a JSON array of
+	 * {"calendar_id","last_ok","last_attempt","last_error"} (empty for
+	 * the local backend). NULL on a storage error. */
+	char *(*calendar_sync)(void);
 };
 
 /* True when the host's table is new enough to hold `field`. */

@@ -120,3 +120,41 @@ int hub_cal_outbox_retry(hub_db *db, int64_t id)
 		hub_cal_sync_soon();
 	return rc;
 }
+
+/* ========================================================= sync state */
+
+char *hub_cal_sync_status(hub_db *db)
+{
+	hub_stmt *st = NULL;
+	cJSON *arr = cJSON_CreateArray();
+	char *out = NULL;
+	int rc;
+	if (!arr || !db)
+		goto done;
+	rc = hub_store_prepare(db,
+			       "SELECT calendar_id, last_ok, last_attempt, "
+			       "last_error FROM cal_sync_state ORDER BY "
+			       "calendar_id",
+			       &st);
+	while (rc == HUB_DB_OK && (rc = hub_stmt_step(st)) == HUB_DB_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		rc = HUB_DB_OK;
+		if (!o)
+			break;
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "calendar_id", hub_col_text(st, 0));
+		add_time(o, "last_ok", hub_col_int(st, 1));
+		add_time(o, "last_attempt", hub_col_int(st, 2));
+		if (*hub_col_text(st, 3))
+			cJSON_AddStringToObject(o, "last_error",
+						hub_col_text(st, 3));
+		else
+			cJSON_AddNullToObject(o, "last_error");
+	}
+	if (rc == HUB_DB_DONE)
+		out = cJSON_PrintUnformatted(arr);
+done:
+	hub_stmt_finalize(st);
+	cJSON_Delete(arr);
+	return out;
+}

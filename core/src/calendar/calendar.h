@@ -76,4 +76,9 @@ char *hub_cal_outbox_list(hub_db *db, const char *state, int64_t after_id,
  * such undelivered row) or the storage error. */
 int hub_cal_outbox_retry(hub_db *db, int64_t id);
 
+/* The mirror's sync state per calendar, for the admin console: a JSON
+ * array text of {"calendar_id","last_ok","last_attempt","last_error"}.
+ * Owned: free(). NULL on a storage error or out of memory. */
+char *hub_cal_sync_status(hub_db *db);
+
 #endif

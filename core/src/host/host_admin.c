@@ -261,6 +261,12 @@ int hub_admin_outbox_retry(int64_t id)
 	return db ? hub_cal_outbox_retry(db, id) : HUB_DB_ERROR;
 }
 
+char *hub_admin_calendar_sync(void)
+{
+	hub_db *db = hub_store_db();
+	return db ? hub_cal_sync_status(db) : NULL;
+}
+
 /* =============================================================== config */
 
 /* 1 when a key of a core section or an undeclared module key holds a

@@ -21,6 +21,7 @@ int hub_admin_job_run(const char *module, const char *name);
 char *hub_admin_outbox(const char *state, int64_t after_id, int limit,
 		       int64_t *next);
 int hub_admin_outbox_retry(int64_t id);
+char *hub_admin_calendar_sync(void);
 char *hub_admin_config(void);
 int hub_admin_runtime_get(const char *key, char *out, size_t outlen);
 int hub_admin_runtime_set(hub_db *db, const char *key, const char *value);

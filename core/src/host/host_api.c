@@ -375,6 +375,7 @@ static const hub_api g_api = {
     .config_dump = hub_admin_config,
     .runtime_get = hub_admin_runtime_get,
     .runtime_set = hub_admin_runtime_set,
+    .calendar_sync = hub_admin_calendar_sync,
 };
 
 const hub_api *hub_host_api(void)
