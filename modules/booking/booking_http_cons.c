@@ -97,10 +97,13 @@ static int cons_fn(hub_db *db, void *ud)
 		    "active = CASE WHEN ? < 0 THEN active ELSE ? END, "
 		    "updated_at = ? WHERE id = ?",
 		    args, 9, &st);
-		if (rc == HUB_DB_OK)
-			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
-				 ? HUB_DB_OK
-				 : HUB_DB_ERROR;
+		if (rc == HUB_DB_OK) {
+			rc = BOOKING_API->stmt_step(st);
+			/* keep a constraint error: a name taken is a 409 */
+			rc = rc == HUB_DB_DONE ? HUB_DB_OK
+			     : rc < 0	       ? rc
+					       : HUB_DB_ERROR;
+		}
 		BOOKING_API->stmt_finalize(st);
 		if (rc == HUB_DB_OK && BOOKING_API->db_changes(db) == 0)
 			return BOOKING_TX_NOTFOUND;
