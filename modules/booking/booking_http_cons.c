@@ -50,16 +50,16 @@ static int cons_fn(hub_db *db, void *ud)
 
 	t->insert = t->id == 0;
 	if (t->id == 0) {
-		booking_db_arg args[] = {
-		    BOOKING_ARG_TEXT(t->name),
-		    BOOKING_ARG_TEXT(t->email ? t->email : ""),
-		    BOOKING_ARG_TEXT(t->calendar_id ? t->calendar_id : ""),
-		    BOOKING_ARG_INT(t->active < 0 ? 1 : t->active),
-		    BOOKING_ARG_INT(t->capacity < 0 ? 0 : t->capacity),
-		    BOOKING_ARG_INT(now),
-		    BOOKING_ARG_INT(now)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    HUBKIT_TEXT(t->name),
+		    HUBKIT_TEXT(t->email ? t->email : ""),
+		    HUBKIT_TEXT(t->calendar_id ? t->calendar_id : ""),
+		    HUBKIT_INT(t->active < 0 ? 1 : t->active),
+		    HUBKIT_INT(t->capacity < 0 ? 0 : t->capacity),
+		    HUBKIT_INT(now),
+		    HUBKIT_INT(now)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "INSERT INTO booking_consultants (name, email, "
 		    "calendar_id, active, capacity, source, created_at, "
 		    "updated_at) VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) "
@@ -77,19 +77,18 @@ static int cons_fn(hub_db *db, void *ud)
 		}
 		BOOKING_API->stmt_finalize(st);
 	} else {
-		booking_db_arg args[] = {
-		    t->name ? BOOKING_ARG_TEXT(t->name) : BOOKING_ARG_NULL,
-		    t->email ? BOOKING_ARG_TEXT(t->email) : BOOKING_ARG_NULL,
-		    t->calendar_id ? BOOKING_ARG_TEXT(t->calendar_id)
-				   : BOOKING_ARG_NULL,
-		    BOOKING_ARG_INT(t->capacity),
-		    BOOKING_ARG_INT(t->capacity),
-		    BOOKING_ARG_INT(t->active),
-		    BOOKING_ARG_INT(t->active),
-		    BOOKING_ARG_INT(now),
-		    BOOKING_ARG_INT(t->id)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    t->name ? HUBKIT_TEXT(t->name) : HUBKIT_NULL,
+		    t->email ? HUBKIT_TEXT(t->email) : HUBKIT_NULL,
+		    t->calendar_id ? HUBKIT_TEXT(t->calendar_id) : HUBKIT_NULL,
+		    HUBKIT_INT(t->capacity),
+		    HUBKIT_INT(t->capacity),
+		    HUBKIT_INT(t->active),
+		    HUBKIT_INT(t->active),
+		    HUBKIT_INT(now),
+		    HUBKIT_INT(t->id)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "UPDATE booking_consultants SET name = COALESCE(?, name), "
 		    "email = COALESCE(?, email), calendar_id = COALESCE(?, "
 		    "calendar_id), "

@@ -62,9 +62,10 @@ const hub_api *hub_host_api(void);
  * descriptor checks, init, settings check, migrations. A required module
  * that fails stops the load: returns 2 (configuration or module problem)
  * or 1 (failed migration) with "FILE:LINE: module NAME: reason" in err.
- * An optional one is skipped with a warning. `run_migrations` is 0 for
- * `hubd --check`. */
-int hub_modules_load(int run_migrations, char *err, size_t errlen);
+ * An optional one is skipped with a warning. `api` is the table handed
+ * to each init; `run_migrations` is 0 for `hubd --check`. */
+int hub_modules_load(const hub_api *api, int run_migrations, char *err,
+		     size_t errlen);
 
 /* Calls shutdown in reverse load order and unloads. */
 void hub_modules_unload(void);

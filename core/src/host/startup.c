@@ -135,7 +135,7 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		g_up.level = UP_CAL;
 		if (register_core(err, errlen) != 0)
 			return 1;
-		int crc = hub_modules_load(0, err, errlen);
+		int crc = hub_modules_load(hub_host_api(), 0, err, errlen);
 		if (crc != 0)
 			return crc;
 		g_up.level = UP_MODULES;
@@ -166,7 +166,7 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		return 1;
 	if (mode == HUB_START_SERVER && register_core(err, errlen) != 0)
 		return 1;
-	int mrc = hub_modules_load(1, err, errlen);
+	int mrc = hub_modules_load(hub_host_api(), 1, err, errlen);
 	if (mrc != 0)
 		return mrc;
 	g_up.level = UP_MODULES;

@@ -345,24 +345,11 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 	}
 }
 
-int hub_dispatch(struct mg_connection *conn)
+/* Finds the route of the request. Answers (503 while draining, 501, a
+ * static file, 404, 405) and returns NULL when there is none to run;
+ * *route_name names what answered ("static") or the route's pattern. */
+static const hub_route *dispatch_route(hub_req *req, const char **route_name)
 {
-	hub_req *req = calloc(1, sizeof(*req));
-	const hub_route *r = NULL;
-	const char *route_name = "-";
-	double t0 = now_s();
-	int status;
-
-	if (!req)
-		return 0; /* let civetweb answer */
-	g_inflight++;
-	req->conn = conn;
-	req->ri = mg_get_request_info(conn);
-	req->is_head = !strcmp(req->ri->request_method, "HEAD");
-	req->is_tls = req->ri->is_ssl;
-	make_request_id(req);
-	hub_proxy_client(req->ri, req->client, sizeof(req->client));
-
 	const char *method = req->ri->request_method;
 	const char *path = hub_req_path(req);
 	if (g_draining) {
@@ -370,79 +357,128 @@ int hub_dispatch(struct mg_connection *conn)
 		hub_reply_header(req, "Retry-After", "1");
 		hub_reply_error(req, 503, "shutting_down",
 				"the server is restarting; retry", NULL);
-		goto done;
+		return NULL;
 	}
 	if (!known_method(method)) {
 		hub_reply_error(req, 501, "not_implemented",
 				"method not supported", NULL);
-		goto done;
+		return NULL;
 	}
-	if (!hub_router_match(method, path, &req->m)) {
-		if ((!strcmp(method, "GET") || req->is_head) &&
-		    hub_static_serve(req, path)) {
-			route_name = "static";
-			goto done;
-		}
-		if (req->m.path_found) {
-			hub_reply_header(req, "Allow", req->m.allow);
-			hub_reply_error(req, 405, "method_not_allowed",
-					"method not allowed on this path",
-					NULL);
-		} else {
-			hub_reply_error(req, 404, "not_found", "no such path",
-					NULL);
-		}
-		goto done;
+	if (hub_router_match(method, path, &req->m)) {
+		*route_name = req->m.route->pattern;
+		return req->m.route;
 	}
-	r = req->m.route;
-	route_name = r->pattern;
+	if ((!strcmp(method, "GET") || req->is_head) &&
+	    hub_static_serve(req, path)) {
+		*route_name = "static";
+		return NULL;
+	}
+	if (req->m.path_found) {
+		hub_reply_header(req, "Allow", req->m.allow);
+		hub_reply_error(req, 405, "method_not_allowed",
+				"method not allowed on this path", NULL);
+	} else {
+		hub_reply_error(req, 404, "not_found", "no such path", NULL);
+	}
+	return NULL;
+}
+
+/* The body of a write: size limit (413), content type (415), reading it
+ * (400). Answers and returns -1 when refused. */
+static int dispatch_body(hub_req *req, const hub_route *r)
+{
+	long long cl = req->ri->content_length;
+	const char *te = mg_get_header(req->conn, "Transfer-Encoding");
+	int has_body = cl > 0 || (cl < 0 && te != NULL), status;
+	if (cl > (long long)hub_server_max_body()) {
+		hub_reply_error(req, 413, "body_too_large",
+				"request body too large", NULL);
+		return -1;
+	}
+	if (has_body && !(r->flags & HUB_ROUTE_NO_JSON_BODY) &&
+	    !content_type_json(mg_get_header(req->conn, "Content-Type"))) {
+		hub_reply_error(req, 415, "unsupported_media_type",
+				"send Content-Type: application/json", NULL);
+		return -1;
+	}
+	status = has_body ? read_body(req, hub_server_max_body()) : 0;
+	if (status == 413) {
+		hub_reply_error(req, 413, "body_too_large",
+				"request body too large", NULL);
+		return -1;
+	}
+	if (status) {
+		hub_reply_error(req, status, "bad_request",
+				"could not read the request body", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks between the route and its handler, in the order of
+ * precedence: 401/403, 429, then 413/415 for writes. Answers and returns
+ * -1 when one refuses. */
+static int dispatch_checks(hub_req *req, const hub_route *r)
+{
 	if (authorise(req, r) != 0)
-		goto done;
+		return -1;
 	if (r->rate_class && !rate_check(req, r->rate_class)) {
 		hub_reply_error(req, 429, "rate_limited",
 				"too many requests; retry later", NULL);
-		goto done;
+		return -1;
 	}
-	if (is_write(method)) {
-		long long cl = req->ri->content_length;
-		const char *te = mg_get_header(conn, "Transfer-Encoding");
-		int has_body = cl > 0 || (cl < 0 && te != NULL);
-		if (cl > (long long)hub_server_max_body()) {
-			hub_reply_error(req, 413, "body_too_large",
-					"request body too large", NULL);
-			goto done;
-		}
-		if (has_body && !(r->flags & HUB_ROUTE_NO_JSON_BODY) &&
-		    !content_type_json(mg_get_header(conn, "Content-Type"))) {
-			hub_reply_error(req, 415, "unsupported_media_type",
-					"send Content-Type: application/json",
-					NULL);
-			goto done;
-		}
-		status = has_body ? read_body(req, hub_server_max_body()) : 0;
-		if (status == 413) {
-			hub_reply_error(req, 413, "body_too_large",
-					"request body too large", NULL);
-			goto done;
-		} else if (status) {
-			hub_reply_error(req, status, "bad_request",
-					"could not read the request body",
-					NULL);
-			goto done;
-		}
-	}
-	run_handler(req, r, req->m.owner);
-	hub_log_set_request(NULL);
-done:
+	if (is_write(req->ri->request_method))
+		return dispatch_body(req, r);
+	return 0;
+}
+
+/* Fills a new request for conn (request id, client address). */
+static void dispatch_begin(hub_req *req, struct mg_connection *conn)
+{
+	req->conn = conn;
+	req->ri = mg_get_request_info(conn);
+	req->is_head = !strcmp(req->ri->request_method, "HEAD");
+	req->is_tls = req->ri->is_ssl;
+	make_request_id(req);
+	hub_proxy_client(req->ri, req->client, sizeof(req->client));
+}
+
+/* Answers 500 when nothing answered, records metrics and the access log
+ * line, frees the request. Returns the status sent. */
+static int dispatch_end(hub_req *req, const char *route_name, double t0)
+{
+	double secs;
+	int status;
 	if (!req->replied)
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
-	double secs = now_s() - t0;
+	secs = now_s() - t0;
 	hub_metric_observe_request(route_name, req->status, secs);
 	if (g_access_log)
 		access_log(req, route_name, secs);
 	status = req->status;
 	hub_req_release(req);
 	free(req);
-	g_inflight--;
 	return status > 0 ? status : 500;
+}
+
+int hub_dispatch(struct mg_connection *conn)
+{
+	const char *route_name = "-";
+	const hub_route *r;
+	double t0 = now_s();
+	hub_req *req = calloc(1, sizeof(*req));
+	int status;
+
+	if (!req)
+		return 0; /* let civetweb answer */
+	g_inflight++;
+	dispatch_begin(req, conn);
+	r = dispatch_route(req, &route_name);
+	if (r && dispatch_checks(req, r) == 0) {
+		run_handler(req, r, req->m.owner);
+		hub_log_set_request(NULL);
+	}
+	status = dispatch_end(req, route_name, t0);
+	g_inflight--;
+	return status;
 }

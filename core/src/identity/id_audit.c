@@ -71,9 +71,12 @@ int id_audit_as(hub_req *req, hub_db *db, const char *actor, const char *action,
 		      "INSERT INTO audit_log (at, actor, action, target, "
 		      "detail, client, request_id) VALUES (?, ?, ?, ?, ?, ?, "
 		      "?)",
-		      "itttttt", id_now(), a, act, target ? tgt : NULL,
-		      detail ? det : NULL, cli[0] ? cli : NULL,
-		      rid[0] ? rid : NULL) == HUB_DB_OK
+		      HUBKIT_ARGS(
+			  HUBKIT_INT(id_now()), HUBKIT_TEXT(a),
+			  HUBKIT_TEXT(act), HUBKIT_TEXT(target ? tgt : NULL),
+			  HUBKIT_TEXT(detail ? det : NULL),
+			  HUBKIT_TEXT(cli[0] ? cli : NULL),
+			  HUBKIT_TEXT(rid[0] ? rid : NULL))) == HUB_DB_OK
 		   ? 0
 		   : -1;
 }

@@ -112,12 +112,12 @@ static int cmd_list(hub_db *db)
 	hub_stmt *st = NULL;
 	int64_t now = id_now();
 	int rc =
-	    id_prepare(db, &st,
-		       "SELECT " ID_USER_COLS ", f.locked_until FROM users "
-		       "LEFT JOIN auth_failures f ON f.kind = 'acct' AND "
-		       "f.key = users.username_key ORDER BY "
-		       "users.username_key",
-		       "");
+	    hubkit_prepare(&id_sql_ops, db,
+			   "SELECT " ID_USER_COLS ", f.locked_until FROM users "
+			   "LEFT JOIN auth_failures f ON f.kind = 'acct' AND "
+			   "f.key = users.username_key ORDER BY "
+			   "users.username_key",
+			   NULL, 0, &st);
 	while (rc == HUB_DB_OK && (rc = hub_stmt_step(st)) == HUB_DB_ROW) {
 		id_user u;
 		id_user_read_row(st, &u);
@@ -171,8 +171,12 @@ static int upd_tx(hub_db *db, void *ud)
 	/* inside the write transaction, so concurrent changes serialise */
 	int rc = c->guard ? id_admin_guard(db, c->id) : HUB_DB_OK;
 	if (rc == HUB_DB_OK)
-		rc = c->text ? id_sql(db, c->sql, "ti", c->text, c->id)
-			     : id_sql(db, c->sql, "ii", c->num, c->id);
+		rc = c->text ? id_sql(db, c->sql,
+				      HUBKIT_ARGS(HUBKIT_TEXT(c->text),
+						  HUBKIT_INT(c->id)))
+			     : id_sql(db, c->sql,
+				      HUBKIT_ARGS(HUBKIT_INT(c->num),
+						  HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK)
 		rc = id_sessions_end_user(db, c->id);
 	return rc;

@@ -89,8 +89,10 @@ static int list_after_cursor(hub_req *req, const char *sql,
 	hub_db *db;
 	if (page_args(req, &limit, &cursor) != 0 || !(db = id_http_db(req)))
 		return 0;
-	if (id_prepare(db, &st, sql, "ii", (int64_t)cursor,
-		       (int64_t)limit + 1) != HUB_DB_OK)
+	if (hubkit_prepare(&id_sql_ops, db, sql,
+			   HUBKIT_ARGS(HUBKIT_INT((int64_t)cursor),
+				       HUBKIT_INT((int64_t)limit + 1)),
+			   &st) != HUB_DB_OK)
 		return id_http_db_error(req);
 	return reply_page(req, st, limit, row);
 }
@@ -235,7 +237,7 @@ static int h_users_create(hub_req *req, void *ud)
 	if (rc == HUB_DB_OK && m2fa == 1)
 		rc = id_sql(db,
 			    "UPDATE users SET must_setup_2fa = 1 WHERE id = ?",
-			    "i", id);
+			    HUBKIT_ARGS(HUBKIT_INT(id)));
 	if (rc == HUB_DB_ECONSTRAINT) {
 		A->reply_error(req, 409, "exists", "that user name is taken",
 			       NULL);
@@ -284,27 +286,31 @@ static int patch_tx(hub_db *db, void *ud)
 		rc = id_sql(db,
 			    "UPDATE users SET role = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    "tii", id_role_name(c->role), now, c->id);
+			    HUBKIT_ARGS(HUBKIT_TEXT(id_role_name(c->role)),
+					HUBKIT_INT(now), HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->disabled >= 0)
 		rc = id_sql(db,
 			    "UPDATE users SET disabled = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    "iii", (int64_t)c->disabled, now, c->id);
+			    HUBKIT_ARGS(HUBKIT_INT((int64_t)c->disabled),
+					HUBKIT_INT(now), HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->cons == 0)
 		rc = id_sql(db,
 			    "UPDATE users SET consultant_id = NULL WHERE "
 			    "id = ?",
-			    "i", c->id);
+			    HUBKIT_ARGS(HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->cons > 0)
-		rc = id_sql(db,
-			    "UPDATE users SET consultant_id = ? WHERE "
-			    "id = ?",
-			    "ii", c->cons, c->id);
+		rc =
+		    id_sql(db,
+			   "UPDATE users SET consultant_id = ? WHERE "
+			   "id = ?",
+			   HUBKIT_ARGS(HUBKIT_INT(c->cons), HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->m2fa >= 0)
 		rc = id_sql(db,
 			    "UPDATE users SET must_setup_2fa = ? WHERE "
 			    "id = ?",
-			    "ii", (int64_t)c->m2fa, c->id);
+			    HUBKIT_ARGS(HUBKIT_INT((int64_t)c->m2fa),
+					HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->hash)
 		rc = id_user_set_hash(db, c->id, c->hash, 1);
 	if (rc == HUB_DB_OK && c->end_sessions)
@@ -414,7 +420,8 @@ static int delete_tx(hub_db *db, void *ud)
 	int64_t id = *(int64_t *)ud;
 	int rc = id_admin_guard(db, id);
 	if (rc == HUB_DB_OK)
-		rc = id_sql(db, "DELETE FROM users WHERE id = ?", "i", id);
+		rc = id_sql(db, "DELETE FROM users WHERE id = ?",
+			    HUBKIT_ARGS(HUBKIT_INT(id)));
 	return rc;
 }
 

@@ -235,8 +235,8 @@ static int h_login(hub_req *req, void *ud)
 		mbedtls_platform_zeroize(h, sizeof(h));
 	}
 	u.last_login_at = id_now();
-	id_sql(db, "UPDATE users SET last_login_at = ? WHERE id = ?", "ii",
-	       u.last_login_at, u.id);
+	id_sql(db, "UPDATE users SET last_login_at = ? WHERE id = ?",
+	       HUBKIT_ARGS(HUBKIT_INT(u.last_login_at), HUBKIT_INT(u.id)));
 	id_audit_as(req, db, u.username, "login.success", u.username,
 		    u.totp_enabled ? "with 2FA" : NULL);
 	reply_session(req, db, &u, 200);

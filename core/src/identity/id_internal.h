@@ -20,24 +20,22 @@
 
 #include "identity/identity.h"
 #include "store/store.h"
+#include "hub_sql.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* ============================================================= id_sql.c */
 
-#include <stdarg.h>
-/* Binds parameters by type letters: 'i' int64_t, 't' text (NULL = NULL),
- * 'b' pointer + size_t, 'n' NULL. Returns a HUB_DB_* code. */
-int id_bindv(hub_stmt *st, const char *types, va_list ap);
-/* Prepares and binds; *st owned (hub_stmt_finalize). */
-int id_prepare(hub_db *db, hub_stmt **st, const char *sql, const char *types,
-	       ...);
-/* Runs a statement to completion. Returns HUB_DB_OK or an error. */
-int id_sql(hub_db *db, const char *sql, const char *types, ...);
+/* The store's functions as the kit's prepare-and-bind wants them:
+ * hubkit_prepare(&id_sql_ops, db, sql, HUBKIT_ARGS(...), &st). */
+extern const hubkit_sql_ops id_sql_ops;
+/* Runs a statement with args bound to completion. Returns HUB_DB_OK or an
+ * error. */
+int id_sql(hub_db *db, const char *sql, const hubkit_arg *args, int n);
 /* First column of the first row; HUB_DB_ENOTFOUND when no row. */
-int id_sql_int(hub_db *db, int64_t *out, const char *sql, const char *types,
-	       ...);
+int id_sql_int(hub_db *db, int64_t *out, const char *sql,
+	       const hubkit_arg *args, int n);
 
 /* ============================================================ id_core.c */
 

@@ -37,9 +37,9 @@ static int64_t mono_ms(void)
 static int read_stored(hub_db *db, int *out)
 {
 	hub_stmt *st = NULL;
-	int rc =
-	    id_prepare(db, &st, "SELECT value FROM auth_meta WHERE name = ?",
-		       "t", "require_2fa");
+	int rc = hubkit_prepare(&id_sql_ops, db,
+				"SELECT value FROM auth_meta WHERE name = ?",
+				HUBKIT_ARGS(HUBKIT_TEXT("require_2fa")), &st);
 	*out = -1;
 	if (rc == HUB_DB_OK) {
 		rc = hub_stmt_step(st);
@@ -90,7 +90,8 @@ int hub_id_runtime_set(hub_db *db, const char *key, const char *value)
 	rc = id_sql(db,
 		    "INSERT INTO auth_meta (name, value) VALUES (?, ?) ON "
 		    "CONFLICT (name) DO UPDATE SET value = excluded.value",
-		    "tt", "require_2fa", b ? "true" : "false");
+		    HUBKIT_ARGS(HUBKIT_TEXT("require_2fa"),
+				HUBKIT_TEXT(b ? "true" : "false")));
 	if (rc == HUB_DB_OK) {
 		__atomic_store_n(&g_stored, b, __ATOMIC_RELAXED);
 		__atomic_store_n(&g_read_ms, mono_ms(), __ATOMIC_RELAXED);
