@@ -17,6 +17,7 @@
 #include <string.h>
 
 const hub_api *admin_api;
+hub_ctx *admin_ctx;
 
 int admin_reply_text(hub_req *req, int status, char *text, int list,
 		     const char *cursor, const char *what)
@@ -83,6 +84,7 @@ static int admin_init(hub_ctx *ctx, const hub_api *a)
 {
 	const char *tz;
 	admin_api = a;
+	admin_ctx = ctx;
 	if (!HUB_API_HAS(a, calendar_sync)) {
 		a->log(ctx, HUB_LOG_ERROR,
 		       "host too old: the admin functions (API 1.1) are "

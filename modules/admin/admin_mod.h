@@ -10,8 +10,10 @@
 #include "hub_kit.h"
 #include "hub_time.h"
 
-/* The host API table given at init (read-only afterwards). */
+/* The host API table and the module's context, set at init (read-only
+ * afterwards). */
 extern const hub_api *admin_api;
+extern hub_ctx *admin_ctx;
 
 /* Answers with a JSON text the host returned (owned; freed here), as
  * {"items": TEXT, "next_cursor": CURSOR|null} when `list` is 1, else as

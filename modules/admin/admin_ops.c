@@ -34,7 +34,7 @@ int admin_h_backup_create(hub_req *req, void *ud)
 	cJSON *o;
 	(void)ud;
 	if (!text) {
-		A->log(NULL, HUB_LOG_ERROR,
+		A->log(admin_ctx, HUB_LOG_ERROR,
 		       "backup from the console failed: %s", err);
 		return A->reply_error(req, 503, "backup", err, NULL);
 	}
