@@ -50,7 +50,13 @@
     var role = ADM.select('adm.users.role', ROLES.map(function (x) {
       return [x, t('adm.role.' + x)];
     }), u.role);
-    role.input.addEventListener('change', function () {
+    role.input.addEventListener('change', async function () {
+      /* taking the admin role away is confirmed first */
+      if (u.role === 'admin' && !await ADM.confirm(t('adm.users.demote_q',
+          { name: u.username, role: t('adm.role.' + role.input.value) }))) {
+        role.input.value = u.role;
+        return;
+      }
       patchUser(u.username, { role: role.input.value }, 'adm.users.saved');
     });
     var toggle = u.disabled ?
