@@ -360,10 +360,9 @@ int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs)
 	for (int n = 0;; n++) {
 		unsigned ra = 0;
 		int64_t wait;
-		if (rq->use_token) {
+		if (rq->token) {
 			char why[200] = "";
-			rc = hub_cal_token_get(tok, sizeof(tok), why,
-					       sizeof(why));
+			rc = rq->token->get(tok, sizeof(tok), why, sizeof(why));
 			if (rc != HUB_CAL_OK) {
 				snprintf(rs->error, sizeof(rs->error),
 					 "no access token (%s): %s",
@@ -371,8 +370,7 @@ int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs)
 				break;
 			}
 		}
-		rc = send_once(rq, rq->use_token ? tok : NULL, deadline, rs,
-			       &ra);
+		rc = send_once(rq, rq->token ? tok : NULL, deadline, rs, &ra);
 		explicit_bzero(tok, sizeof(tok));
 		if (rc == HUB_CAL_EQUOTA || rc == HUB_CAL_ENOMEM)
 			break;
@@ -389,8 +387,8 @@ int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs)
 					 rs->reason[0] ? " " : "", rs->reason,
 					 msg[0] ? ": " : "", msg);
 			}
-			if (rs->status == 401 && rq->use_token && !refreshed) {
-				hub_cal_token_invalidate();
+			if (rs->status == 401 && rq->token && !refreshed) {
+				rq->token->invalidate();
 				refreshed = 1;
 				continue;
 			}

@@ -380,9 +380,8 @@ static void check_jobs(void *ud, hub_health_result *out)
 	free(js);
 }
 
-int hub_health_register_core(void)
+int hub_health_register_core(const hub_api *api)
 {
-	const hub_api *api = hub_host_api();
 	hub_ctx *core = hub_core_ctx();
 	int rc = 0;
 	rc |= api->health_check(core, "storage", check_storage, NULL, 2000);

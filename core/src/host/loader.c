@@ -18,38 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_MODULES 64
-
-static struct {
-	hub_ctx core;		    /* the built-in context */
-	hub_ctx *mods[MAX_MODULES]; /* loaded modules, load order */
-	size_t n;
-} g_mods;
-
-hub_ctx *hub_core_ctx(void)
-{
-	if (!g_mods.core.name[0]) {
-		snprintf(g_mods.core.name, sizeof(g_mods.core.name), "core");
-		snprintf(g_mods.core.section, sizeof(g_mods.core.section),
-			 "core");
-		snprintf(g_mods.core.dir, sizeof(g_mods.core.dir), "%s/core",
-			 HUB_SOURCE_DIR);
-	}
-	return &g_mods.core;
-}
-
-size_t hub_modules_count(void)
-{
-	return g_mods.n + 1;
-}
-
-hub_ctx *hub_modules_at(size_t i)
-{
-	if (i == 0)
-		return hub_core_ctx();
-	return i - 1 < g_mods.n ? g_mods.mods[i - 1] : NULL;
-}
-
 /* Releases everything a context registered (rollback or unload). */
 static void hub_ctx_release(hub_ctx *ctx)
 {
@@ -126,14 +94,11 @@ static int check_descriptor(const hub_module *d, const char *section_name,
 		snprintf(why, n, "descriptor name is missing or not [a-z0-9_]");
 		return -1;
 	}
-	for (size_t i = 0; i < g_mods.n; i++)
-		if (!strcmp(g_mods.mods[i]->name, d->name)) {
-			snprintf(why, n,
-				 "a module named '%s' is already "
-				 "loaded",
-				 d->name);
-			return -1;
-		}
+	if (hub_modules_loaded(d->name)) {
+		snprintf(why, n, "a module named '%s' is already loaded",
+			 d->name);
+		return -1;
+	}
 	if (strcmp(d->name, section_name) != 0) {
 		snprintf(why, n,
 			 "descriptor name '%s' does not match section "
@@ -297,7 +262,7 @@ static int load_one(const hub_api *api, const char *name, int run_migrations,
 		hub_logf(HUB_LOG_INFO, "loader", "module %s disabled", name);
 		return 0;
 	}
-	if (g_mods.n == MAX_MODULES) {
+	if (hub_modules_full()) {
 		snprintf(why, sizeof(why), "too many modules");
 		return load_failed(NULL, NULL, name, section, required, why, 0,
 				   2, err, errlen);
@@ -320,7 +285,7 @@ static int load_one(const hub_api *api, const char *name, int run_migrations,
 			      sizeof(why)) != 0)
 		return load_failed(ctx, dl, name, section, required, why, 0, 1,
 				   err, errlen);
-	g_mods.mods[g_mods.n++] = ctx;
+	hub_modules_add(ctx);
 	hub_logf(HUB_LOG_INFO, "loader", "module %s %s loaded", d->name,
 		 d->version);
 	return 0;
@@ -340,8 +305,8 @@ int hub_modules_load(const hub_api *api, int run_migrations, char *err,
 
 void hub_modules_unload(void)
 {
-	while (g_mods.n > 0) {
-		hub_ctx *ctx = g_mods.mods[--g_mods.n];
+	hub_ctx *ctx;
+	while ((ctx = hub_modules_pop()) != NULL) {
 		if (ctx->desc->shutdown)
 			ctx->desc->shutdown(ctx);
 		hub_ctx_release(ctx);

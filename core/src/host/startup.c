@@ -80,7 +80,8 @@ static int register_core(char *err, size_t errlen)
 	const hub_api *api = hub_host_api();
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
-	    hub_health_register_core() != 0 || hub_ops_register_jobs() != 0 ||
+	    hub_health_register_core(api) != 0 ||
+	    hub_ops_register_jobs() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
 	    api->static_dir(hub_core_ctx(), "/ui",
 			    HUB_SOURCE_DIR "/core/web/ui") != 0) {

@@ -9,8 +9,10 @@
  * The order of the checks is the precedence api.md prescribes.
  */
 #define _GNU_SOURCE
+#include "http/dispatch.h"
 #include "http/request.h"
-#include "host/host.h"
+#include "base/log.h"
+#include "hub_kit.h"
 #include "identity/identity.h"
 #include "store/store.h"
 
@@ -41,8 +43,6 @@ static void crash_handler(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
-/* Installs the fatal-signal handlers once (process start). */
-void hub_dispatch_install_crash_guard(void);
 void hub_dispatch_install_crash_guard(void)
 {
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
@@ -117,22 +117,6 @@ static int known_method(const char *m)
 	       !strcmp(m, "OPTIONS");
 }
 
-static void set_rate_headers(hub_req *req, const hub_rate_info *ri)
-{
-	char v[32];
-	snprintf(v, sizeof(v), "%u", ri->limit);
-	hub_reply_header(req, "RateLimit-Limit", v);
-	snprintf(v, sizeof(v), "%u", ri->remaining);
-	hub_reply_header(req, "RateLimit-Remaining", v);
-	snprintf(v, sizeof(v), "%u", ri->reset_s);
-	hub_reply_header(req, "RateLimit-Reset", v);
-	if (!ri->allowed) {
-		snprintf(v, sizeof(v), "%u",
-			 ri->retry_after ? ri->retry_after : 1);
-		hub_reply_header(req, "Retry-After", v);
-	}
-}
-
 /* Applies the route's rate class per client address and, when signed in,
  * per account; the stricter answer wins. Returns 1 when allowed. */
 static int rate_check(hub_req *req, const char *cls)
@@ -155,7 +139,7 @@ static int rate_check(hub_req *req, const char *cls)
 				a = b;
 		}
 	}
-	set_rate_headers(req, &a);
+	hubkit_rate_headers(hub_reply_header, req, &a);
 	if (!a.allowed)
 		hub_metric_add("hub_rate_limited_total", NULL, 1);
 	return a.allowed;
@@ -236,19 +220,25 @@ static void access_log(hub_req *req, const char *route, double secs)
 
 static int g_access_log = 1;
 
+/* Set by the server before it starts (hub_dispatch_configure). */
+static size_t g_max_body = 1024 * 1024;
+static hub_report_fn g_report;
+
+void hub_dispatch_configure(size_t max_body, hub_report_fn report)
+{
+	g_max_body = max_body;
+	g_report = report;
+}
+
 /* Requests being handled, and whether the server is draining. */
 static _Atomic long g_inflight;
 static _Atomic int g_draining;
 
-/* Starts draining: new requests get 503, in-flight ones finish. */
-void hub_dispatch_drain(void);
 void hub_dispatch_drain(void)
 {
 	g_draining = 1;
 }
 
-/* Number of requests being handled right now. */
-long hub_dispatch_inflight(void);
 long hub_dispatch_inflight(void)
 {
 	return g_inflight;
@@ -324,21 +314,20 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 		snprintf(msg, sizeof(msg),
 			 "handler %s %s crashed (signal %d), request %s",
 			 r->method, r->pattern, (int)sig, req->id);
-		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core", "%s",
-			 msg);
-		if (hub_host_api()->report_error)
-			hub_host_api()->report_error(owner, msg);
+		hub_logf(HUB_LOG_ERROR, req->m.owner_name, "%s", msg);
+		if (g_report)
+			g_report(owner, msg);
 		if (!req->replied)
 			hub_reply_error(req, 500, "internal", "internal error",
 					NULL);
 		return;
 	}
 	if (hub_store_thread_reset(0))
-		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
+		hub_logf(HUB_LOG_ERROR, req->m.owner_name,
 			 "handler %s %s left a transaction open; rolled back",
 			 r->method, r->pattern);
 	if (!req->replied) {
-		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
+		hub_logf(HUB_LOG_ERROR, req->m.owner_name,
 			 "handler %s %s returned without answering", r->method,
 			 r->pattern);
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
@@ -390,7 +379,7 @@ static int dispatch_body(hub_req *req, const hub_route *r)
 	long long cl = req->ri->content_length;
 	const char *te = mg_get_header(req->conn, "Transfer-Encoding");
 	int has_body = cl > 0 || (cl < 0 && te != NULL), status;
-	if (cl > (long long)hub_server_max_body()) {
+	if (cl > (long long)g_max_body) {
 		hub_reply_error(req, 413, "body_too_large",
 				"request body too large", NULL);
 		return -1;
@@ -401,7 +390,7 @@ static int dispatch_body(hub_req *req, const hub_route *r)
 				"send Content-Type: application/json", NULL);
 		return -1;
 	}
-	status = has_body ? read_body(req, hub_server_max_body()) : 0;
+	status = has_body ? read_body(req, g_max_body) : 0;
 	if (status == 413) {
 		hub_reply_error(req, 413, "body_too_large",
 				"request body too large", NULL);

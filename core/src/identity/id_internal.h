@@ -209,14 +209,15 @@ int id_user_needs_2fa_setup(const id_user *u);
 /* "Require 2FA for everyone": the value an admin stored (auth_meta, read
  * again at most every 2 s), else [auth] require_2fa (id_runtime.c). */
 int id_require_2fa(void);
-/* Sets a new password (policy checked by the caller), ends every session
- * of the user. Returns a HUB_DB_* code. */
-int id_user_change_password(hub_db *db, int64_t id, const char *pw,
-			    int must_change);
 
 /* ========================================================= id_session.c */
 
 #define ID_TOKEN_HEX 64 /* session token: 32 random bytes as hex */
+
+/* Sets a new password (policy checked by the caller), ends every session
+ * of the user. Returns a HUB_DB_* code (id_session.c). */
+int id_user_change_password(hub_db *db, int64_t id, const char *pw,
+			    int must_change);
 
 /* A session or API token lookup result. */
 typedef struct id_auth {
@@ -327,13 +328,8 @@ int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
 
 /* =========================================================== id_audit.c */
 
-/* Audit with an explicit actor (NULL: from req, else "system"). */
-int id_audit_as(hub_req *req, hub_db *db, const char *actor, const char *action,
-		const char *target, const char *detail);
-
 /* ============================================================ id_http_*.c */
 
-extern const hub_api *g_id_api; /* set by hub_id_register_routes */
 int id_http_auth_register(hub_ctx *ctx, const hub_api *api);
 int id_http_admin_register(hub_ctx *ctx, const hub_api *api);
 

@@ -12,9 +12,14 @@
  *
  * API tokens are "hubt_" + 64 hex characters, stored as SHA-256 and
  * scoped: read < book < admin (each includes the ones before it).
+ *
+ * A password change ends every session of the user (here, so that the
+ * users table's file needs nothing of this one).
  */
 #define _GNU_SOURCE
 #include "identity/id_internal.h"
+
+#include <mbedtls/platform_util.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -411,5 +416,36 @@ int hub_id_authenticate_as(const char *cookie_header, const char *authz_header,
 	} else if (csrf_out) {
 		csrf_out[0] = 0;
 	}
+	return rc;
+}
+
+/* ================================================= password change */
+
+/* A new password ends every session of the user, in one transaction. */
+typedef struct pw_change {
+	int64_t id;
+	const char *hash;
+	int must_change;
+} pw_change;
+
+static int pw_change_tx(hub_db *db, void *ud)
+{
+	pw_change *c = ud;
+	int rc = id_user_set_hash(db, c->id, c->hash, c->must_change);
+	if (rc == HUB_DB_OK)
+		rc = id_sessions_end_user(db, c->id);
+	return rc;
+}
+
+int id_user_change_password(hub_db *db, int64_t id, const char *pw,
+			    int must_change)
+{
+	char hash[256];
+	pw_change c = {id, hash, must_change};
+	int rc;
+	if (id_pw_hash(pw, hash, sizeof(hash)) != 0)
+		return HUB_DB_ERROR;
+	rc = hub_store_transaction(db, pw_change_tx, &c);
+	mbedtls_platform_zeroize(hash, sizeof(hash));
 	return rc;
 }

@@ -202,34 +202,6 @@ int id_user_needs_2fa_setup(const id_user *u)
 	return !u->totp_enabled && (id_require_2fa() || u->must_setup_2fa);
 }
 
-typedef struct pw_change {
-	int64_t id;
-	const char *hash;
-	int must_change;
-} pw_change;
-
-static int pw_change_tx(hub_db *db, void *ud)
-{
-	pw_change *c = ud;
-	int rc = id_user_set_hash(db, c->id, c->hash, c->must_change);
-	if (rc == HUB_DB_OK)
-		rc = id_sessions_end_user(db, c->id);
-	return rc;
-}
-
-int id_user_change_password(hub_db *db, int64_t id, const char *pw,
-			    int must_change)
-{
-	char hash[256];
-	pw_change c = {id, hash, must_change};
-	int rc;
-	if (id_pw_hash(pw, hash, sizeof(hash)) != 0)
-		return HUB_DB_ERROR;
-	rc = hub_store_transaction(db, pw_change_tx, &c);
-	mbedtls_platform_zeroize(hash, sizeof(hash));
-	return rc;
-}
-
 /* ====================================================== first start */
 
 /* Readable one-time passwords: no 0/O, 1/l/I. 20 characters ~ 115 bits. */
@@ -250,8 +222,9 @@ static int boot_tx(hub_db *db, void *ud)
 		return rc;
 	rc = id_user_insert(db, "admin", HUB_ROLE_ADMIN, b->hash, 1, 0, NULL);
 	if (rc == HUB_DB_OK)
-		rc = id_audit_as(NULL, db, "system", "user.create", "admin",
-				 "first start: admin with one-time password");
+		rc = hub_id_audit(db, "system", NULL, NULL, "user.create",
+				  "admin",
+				  "first start: admin with one-time password");
 	b->created = rc == HUB_DB_OK;
 	return rc;
 }
