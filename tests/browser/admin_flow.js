@@ -86,6 +86,13 @@ async function adminFlow(browser, name, viewport, tag) {
   await signIn(page, process.env.ADMIN_USER, process.env.ADMIN_PASS);
   await page.waitForSelector('#nav:not([hidden])');
   check(await page.locator('#nav a').count() === 12, name + ': twelve sections');
+  /* the dashboard: health, outbox and the no-show alert of analytics */
+  await page.waitForSelector('section.card');
+  for (const k of ['adm.dash.health', 'adm.dash.outbox', 'adm.dash.alert', 'adm.dash.today']) {
+    const label = await page.evaluate((x) => UI.t(x), k);
+    check(await page.locator('section[aria-label="' + label + '"]').count() === 1,
+      name + ': dashboard shows ' + k);
+  }
   if (viewport.width < 500) await noSideScroll(page, name + ' dashboard');
 
   /* add a user: the one-time password is shown once */

@@ -48,6 +48,8 @@ path = booking.so
 consultants = Anna Becker:anna@example.com,Jonas Weber:jonas@example.com
 [module.admin]
 path = admin.so
+[module.analytics]
+path = analytics.so
 CONF
 printf 'pw-root-Secret12\n' | "$build/core/hubctl" -c "$work/hub.conf" user add root --role admin >/dev/null 2>&1
 printf 'pw-staff-Secret12\n' | "$build/core/hubctl" -c "$work/hub.conf" user add sam --role staff >/dev/null 2>&1
