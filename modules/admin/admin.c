@@ -2,7 +2,7 @@
  * admin module - the admin console: the generic admin routes of
  * /api/v1/admin (server log, backups, jobs, calendar outbox, effective
  * configuration, run-time settings) on top of the host's admin functions
- * (hub_api v1.1), and the console's pages under /admin/. Users, tokens
+ * (hub_api v1.2), and the console's pages under /admin/. Users, tokens
  * and the audit log are served by the core's identity service, blocked
  * days, consultants and the CSV export by the booking module; the pages
  * use all of them.
@@ -87,7 +87,7 @@ static int admin_init(hub_ctx *ctx, const hub_api *a)
 	admin_ctx = ctx;
 	if (!HUB_API_HAS(a, calendar_sync)) {
 		a->log(ctx, HUB_LOG_ERROR,
-		       "host too old: the admin functions (API 1.1) are "
+		       "host too old: the admin functions (API 1.2) are "
 		       "missing");
 		return -1;
 	}

@@ -1,6 +1,6 @@
 /*
  * host_admin.c - the host functions behind the admin console (hub_api
- * v1.1): the log ring, backups by name, running a job now, the calendar
+ * v1.2): the log ring, backups by name, running a job now, the calendar
  * outbox, the effective configuration with secrets masked, and run-time
  * settings stored in the database.
  *

@@ -1,6 +1,6 @@
 /*
  * host_admin.h - the host functions behind the admin console, handed to
- * modules through hub_api v1.1 (see hub/module.h for their contracts).
+ * modules through hub_api v1.2 (see hub/module.h for their contracts).
  */
 #ifndef HUB_HOST_ADMIN_H
 #define HUB_HOST_ADMIN_H

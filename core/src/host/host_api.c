@@ -364,6 +364,7 @@ static const hub_api g_api = {
     .jobs_status = api_jobs_status,
     .free_text = api_free_text,
     .setting_each = api_setting_each,
+    .abi_minor = HUB_ABI_MINOR,
     .log_query = hub_admin_log_query,
     .backup_list = hub_admin_backups,
     .backup_create = hub_admin_backup_create,

@@ -8,7 +8,7 @@
  *   hubctl -c FILE import-json DIR
  *   hubctl -c FILE config check
  *
- * Exit codes (api.md): 0 success; 1 any failure - a bad configuration or
+ * Exit codes (docs/API.md): 0 success; 1 any failure - a bad configuration or
  * command line included - after one line on stderr.
  *
  * Start-up follows hubd (host/startup.c) so both see the same schema:
