@@ -85,6 +85,8 @@ static int create_fn(hub_db *db, void *ud)
 	if (BOOKING_API->audit(t->req, db, "booking.create", key, detail) != 0)
 		return HUB_DB_ERROR;
 	rc = booking_db_outbox(db, &t->row);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_event(db, "booking.created", &t->row);
 	if (rc != HUB_DB_OK)
 		return rc;
 	booking_buf_init(&b);

@@ -155,6 +155,10 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b);
 
 /* Queues the calendar event of r (upsert) in the caller's transaction. */
 int booking_db_outbox(hub_db *db, const booking_row *r);
+/* Records webhook event `type` ("booking.created", ...) with the booking
+ * as its data inside the open transaction on db (a host without event_put
+ * records nothing). Returns HUB_DB_OK or an error. */
+int booking_db_event(hub_db *db, const char *type, const booking_row *r);
 
 /* Idempotency records, keyed by user id and key. get: HUB_DB_OK and the
  * stored hash/status/response (response owned: free()), HUB_DB_ENOTFOUND,
@@ -193,6 +197,17 @@ int booking_inputs_cons_index(const booking_inputs *x, int64_t id);
 
 /* Marks a change (new generation for the slot cache). */
 void booking_changed(void);
+
+/* Calendar feeds (booking_feed.c): the feed key from setting feed_key or
+ * the data directory's booking-feed.key (0 = ok or feeds off with a
+ * warning; -1 = bad feed_key), its wiping at shutdown, and the handlers of
+ * GET /api/v1/auth/me/feed, POST /api/v1/auth/me/feed/rotate and GET
+ * /feeds/{file}. */
+int booking_feed_init(hub_ctx *ctx, const hub_api *api);
+void booking_feed_shutdown(void);
+int booking_h_feed_get(hub_req *req, void *ud);
+int booking_h_feed_rotate(hub_req *req, void *ud);
+int booking_h_feed_ics(hub_req *req, void *ud);
 
 /* Answers 503 for a storage error. Returns 0. */
 int booking_reply_db_error(hub_req *req, hub_db *db, int rc);

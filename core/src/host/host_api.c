@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "host/host_admin.h"
 #include "http/http.h"
@@ -365,6 +366,8 @@ static const hub_api g_api = {
     .free_text = api_free_text,
     .setting_each = api_setting_each,
     .abi_minor = HUB_ABI_MINOR,
+    .event_put = hub_wh_event_put,
+    .user_get = hub_id_user_get,
     .log_query = hub_admin_log_query,
     .backup_list = hub_admin_backups,
     .backup_create = hub_admin_backup_create,

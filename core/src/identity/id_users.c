@@ -120,6 +120,20 @@ int id_user_by_id(hub_db *db, int64_t id, id_user *u)
 	return rc == HUB_DB_OK ? one_row(st, u) : rc;
 }
 
+int hub_id_user_get(int64_t id, hub_user *out)
+{
+	hub_db *db = hub_store_db();
+	id_user u;
+	memset(out, 0, sizeof(*out));
+	if (!db || id_user_by_id(db, id, &u) != HUB_DB_OK || u.disabled)
+		return -1;
+	out->id = u.id;
+	snprintf(out->username, sizeof(out->username), "%s", u.username);
+	out->role = u.role;
+	out->consultant_id = u.consultant_id;
+	return 0;
+}
+
 #define INSERT_USER                                                            \
 	"INSERT INTO users (username, username_key, role, password_hash, "     \
 	"must_change, consultant_id, created_at, updated_at) VALUES (?, ?, "   \

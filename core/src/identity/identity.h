@@ -80,6 +80,9 @@ int hub_ct_streq(const char *a, const char *b);
  * Returns 0 or -1. */
 int hub_random(void *buf, size_t n);
 
+/* See hub_api.user_get: the active user `id` into *out; 0 or -1. */
+int hub_id_user_get(int64_t id, hub_user *out);
+
 /* Rate limiting: see hub_api.rate_hit. */
 int hub_rate_hit(const char *rate_class, const char *key, hub_rate_info *info);
 
