@@ -490,6 +490,7 @@ static const known_key known[] = {
     {"calendar", "caldav_username", chk_nonempty},
     {"calendar", "caldav_password_file", chk_file},
     {"ratelimit", "login", chk_rate},
+    {"ratelimit", "login_account", chk_rate},
     {"ratelimit", "booking", chk_rate},
     {"ratelimit", "api", chk_rate},
     {"ratelimit", "admin", chk_rate},

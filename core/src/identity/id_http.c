@@ -17,7 +17,8 @@ int hub_id_register_routes(hub_ctx *core_ctx, const hub_api *api)
 	if (!api)
 		return -1;
 	if (id_http_auth_register(core_ctx, api) != 0 ||
-	    id_http_admin_register(core_ctx, api) != 0)
+	    id_http_admin_register(core_ctx, api) != 0 ||
+	    id_http_home_register(core_ctx, api) != 0)
 		return -1;
 	return api->static_dir(core_ctx, "/auth",
 			       HUB_SOURCE_DIR "/core/web/auth");

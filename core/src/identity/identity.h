@@ -13,8 +13,10 @@
  *            lockout_account ("5:900,10:3600,15:86400": after N failures
  *            lock for S seconds), lockout_address (same format, default
  *            "20:900,40:3600,60:86400")
- *   [ratelimit] login (5/min), booking (20/min), api (60/min),
- *            admin (50/min), max_keys (keys tracked per class, 16384)
+ *   [ratelimit] login (30/min per address), login_account (5/min per
+ *            account), booking (60/min), api (600/min), admin (300/min)
+ *            (per user when signed in, else per address), max_keys (keys
+ *            tracked per class, 16384)
  */
 #ifndef HUB_IDENTITY_H
 #define HUB_IDENTITY_H
