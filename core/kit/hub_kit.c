@@ -90,9 +90,20 @@ int hubkit_only_fields(const hub_api *api, hub_req *req, const cJSON *obj,
 				known = 1;
 		if (!known) {
 			char msg[160];
+			cJSON *extra = cJSON_CreateObject();
+			cJSON *names = cJSON_AddArrayToObject(extra, "allowed");
+			char *text;
+			/* the accepted fields travel with the error, so a
+			 * client (and the OpenAPI test) can see them all */
+			for (size_t i = 0; names && allowed[i]; i++)
+				cJSON_AddItemToArray(
+				    names, cJSON_CreateString(allowed[i]));
+			text = extra ? cJSON_PrintUnformatted(extra) : NULL;
 			snprintf(msg, sizeof(msg), "unknown field '%.64s'",
 				 it->string ? it->string : "");
-			api->reply_error(req, 422, "unknown_field", msg, NULL);
+			api->reply_error(req, 422, "unknown_field", msg, text);
+			cJSON_free(text);
+			cJSON_Delete(extra);
 			return -1;
 		}
 	}

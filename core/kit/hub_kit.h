@@ -41,7 +41,8 @@ int hubkit_json_scan(const char *text, size_t len, int max_depth, char *field,
 		     size_t fieldlen);
 
 /* Answers 422 `unknown_field` naming the first member of `obj` not in the
- * NULL-terminated `allowed` list, returning -1; 0 when all are known. */
+ * NULL-terminated `allowed` list (the error object also carries
+ * "allowed": [the accepted names]), returning -1; 0 when all are known. */
 int hubkit_only_fields(const hub_api *api, hub_req *req, const cJSON *obj,
 		       const char *const *allowed);
 

@@ -66,59 +66,63 @@ static void *grow(void *v, int *cap, size_t size, int first)
 
 /* ========================================================= consultants */
 
-/* Upserts the configured consultants and retires config consultants that
- * left the configuration. */
+/* Seeds an empty consultants table from the configuration's list (the
+ * database is the truth once it has any consultant: an admin's changes are
+ * never undone by a restart). Several servers starting at once insert the
+ * same names; ON CONFLICT makes that harmless. */
 static int sync_tx(hub_db *db, void *ud)
 {
 	const booking_config *cfg = &booking_m.cfg;
 	int64_t now = (int64_t)time(NULL);
-	int rc = HUB_DB_OK;
+	hub_stmt *st = NULL;
+	int rc, any = 0;
 	(void)ud;
 
-	for (int i = 0; rc == HUB_DB_OK && i < cfg->nconsultants; i++) {
+	rc = BOOKING_API->db_prepare(
+	    db, "SELECT COUNT(*) FROM booking_consultants", &st);
+	if (rc == HUB_DB_OK && (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW)
+		any = BOOKING_API->col_int(st, 0) > 0;
+	BOOKING_API->stmt_finalize(st);
+	if (rc != HUB_DB_ROW)
+		return rc < 0 ? rc : HUB_DB_ERROR;
+	rc = HUB_DB_OK;
+	for (int i = 0; !any && rc == HUB_DB_OK && i < cfg->nconsultants; i++) {
 		hubkit_arg args[] = {
 		    HUBKIT_TEXT(cfg->consultants[i].name),
 		    HUBKIT_TEXT(cfg->consultants[i].calendar_id),
 		    HUBKIT_INT(now), HUBKIT_INT(now)};
-		rc = exec_args(
-		    db,
-		    "INSERT INTO booking_consultants (name, calendar_id, "
-		    "active, capacity, source, created_at, updated_at) "
-		    "VALUES (?, ?, 1, 0, 'config', ?, ?) "
-		    "ON CONFLICT (name) DO UPDATE SET calendar_id = "
-		    "excluded.calendar_id, active = CASE WHEN "
-		    "booking_consultants.source = 'config_removed' THEN 1 "
-		    "ELSE booking_consultants.active END, source = "
-		    "'config', updated_at = excluded.updated_at WHERE "
-		    "booking_consultants.calendar_id <> "
-		    "excluded.calendar_id OR booking_consultants.source <> "
-		    "'config'",
-		    args, NARGS(args));
-	}
-	if (rc != HUB_DB_OK)
-		return rc;
-	/* config consultants no longer configured: inactive, kept */
-	booking_consultant *all = NULL;
-	int n = 0;
-	rc = booking_db_consultants(db, 0, &all, &n);
-	for (int i = 0; rc == HUB_DB_OK && i < n; i++) {
-		int found = 0;
-		if (strcmp(all[i].source, "config") != 0)
-			continue;
-		for (int k = 0; k < cfg->nconsultants && !found; k++)
-			found =
-			    strcmp(cfg->consultants[k].name, all[i].name) == 0;
-		if (found)
-			continue;
-		hubkit_arg args[] = {HUBKIT_INT(now), HUBKIT_INT(all[i].id)};
 		rc = exec_args(db,
-			       "UPDATE booking_consultants SET active = 0, "
-			       "source = 'config_removed', updated_at = ? "
-			       "WHERE id = ?",
+			       "INSERT INTO booking_consultants (name, "
+			       "calendar_id, active, capacity, source, "
+			       "created_at, updated_at) VALUES (?, ?, 1, 0, "
+			       "'config', ?, ?) ON CONFLICT (name) DO NOTHING",
 			       args, NARGS(args));
 	}
-	free(all);
+	if (rc == HUB_DB_OK && !any && cfg->nconsultants > 0)
+		rc = booking_db_bump_gen(db);
 	return rc;
+}
+
+int booking_db_bump_gen(hub_db *db)
+{
+	return exec_args(db,
+			 "UPDATE booking_meta SET value = value + 1 WHERE "
+			 "name = 'admin_gen'",
+			 NULL, 0);
+}
+
+int booking_db_gen(hub_db *db, int64_t *gen)
+{
+	hub_stmt *st = NULL;
+	int rc = BOOKING_API->db_prepare(
+	    db, "SELECT value FROM booking_meta WHERE name = 'admin_gen'", &st);
+	*gen = 0;
+	if (rc == HUB_DB_OK && (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW)
+		*gen = BOOKING_API->col_int(st, 0);
+	BOOKING_API->stmt_finalize(st);
+	return rc == HUB_DB_ROW || rc == HUB_DB_DONE
+		   ? HUB_DB_OK
+		   : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
 int booking_db_ensure_consultants(hub_db *db)

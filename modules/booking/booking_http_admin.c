@@ -4,9 +4,9 @@
  *     custom blocked days and single slots (time "HH:MM"); the GET also
  *     lists public holidays (current and next year, or those in ?from=&to=)
  *     with "holiday": true, which cannot be deleted.
- *   POST /api/v1/admin/consultants, PATCH /api/v1/admin/consultants/{id}
- *     consultants beyond those of the configuration, and per-consultant
- *     email, calendar, capacity and active flag.
+ *     A single slot is named by "time" ("HH:MM" on that date) or by
+ *     "start" (its RFC 3339 start; the date then may be left out).
+ * The consultants' admin routes are in booking_http_cons.c.
  */
 #include "booking_mod.h"
 
@@ -250,20 +250,71 @@ static int block_add_fn(hub_db *db, void *ud)
 	BOOKING_API->stmt_finalize(st);
 	if (rc != HUB_DB_OK)
 		return rc;
+	if ((rc = booking_db_bump_gen(db)) != HUB_DB_OK)
+		return rc;
 	snprintf(target, sizeof(target), "%s%s%s", t->date,
 		 t->time[0] ? " " : "", t->time);
 	return BOOKING_API->audit(t->req, db, "booking.block.add", target,
-				  "blocked") == 0
+				  t->reason) == 0
 		   ? HUB_DB_OK
 		   : HUB_DB_ERROR;
 }
 
+/* Reads what a block names: "date" and optional "time", or "start" (a
+ * slot's RFC 3339 start; "date" and "time", when also given, must agree).
+ * Fills d, date (11 bytes), tm (6 bytes, "" = whole day) and *minute (-1
+ * = whole day). Answers 422 naming the field and returns -1 when bad. */
+static int block_target(hub_req *req, const cJSON *body, hub_date *d,
+			char *date, char *tm, int *minute)
+{
+	const char *ds, *ts, *ss;
+	int64_t start;
+	*minute = -1;
+	tm[0] = 0;
+	if (hubkit_str_field(BOOKING_API, req, body, "start", 0, 1, 40, &ss) ||
+	    hubkit_str_field(BOOKING_API, req, body, "date", !ss, 10, 10,
+			     &ds) ||
+	    hubkit_str_field(BOOKING_API, req, body, "time", 0, 5, 5, &ts))
+		return -1;
+	if (ds && hub_date_parse(ds, d) != 0)
+		return hubkit_invalid(BOOKING_API, req, "date",
+				      "must be a date YYYY-MM-DD");
+	if (ss) {
+		hub_date sd;
+		int m;
+		if (hub_time_parse(ss, &start) != 0)
+			return hubkit_invalid(BOOKING_API, req, "start",
+					      "must be an RFC 3339 date-time");
+		if (!booking_grid_match(&booking_m.cfg.grid, start, &sd, &m))
+			return hubkit_invalid(BOOKING_API, req, "start",
+					      "is not a slot start");
+		if (ds && hub_date_diff(sd, *d) != 0)
+			return hubkit_invalid(BOOKING_API, req, "date",
+					      "does not match 'start'");
+		*d = sd;
+		snprintf(tm, 6, "%02d:%02d", m / 60, m % 60);
+		if (ts && strcmp(ts, tm) != 0)
+			return hubkit_invalid(BOOKING_API, req, "time",
+					      "does not match 'start'");
+		*minute = m;
+	} else if (ts) {
+		if ((*minute = check_block_time(req, *d, ts)) < 0)
+			return -1;
+		snprintf(tm, 6, "%s", ts);
+	}
+	hub_date_format(*d, date);
+	return 0;
+}
+
 int booking_h_blocks_add(hub_req *req, void *ud)
 {
-	static const char *const fields[] = {"date", "reason", "time", NULL};
+	static const char *const fields[] = {"date", "reason", "time", "start",
+					     NULL};
 	hub_db *db = BOOKING_API->db();
 	cJSON *body = NULL;
-	const char *date, *reason, *tm;
+	const char *reason;
+	char date[11], tmbuf[6];
+	const char *tm = NULL;
 	const char *hol;
 	hub_date d;
 	hub_user u;
@@ -276,20 +327,12 @@ int booking_h_blocks_add(hub_req *req, void *ud)
 	    hubkit_read_json(BOOKING_API, req, &body) != 0)
 		return 0;
 	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0 ||
-	    hubkit_str_field(BOOKING_API, req, body, "date", 1, 10, 10,
-			     &date) != 0)
+	    block_target(req, body, &d, date, tmbuf, &minute) != 0 ||
+	    hubkit_str_field(BOOKING_API, req, body, "reason", 1, 1, 150,
+			     &reason) != 0)
 		goto out;
-	if (hub_date_parse(date, &d) != 0) {
-		hubkit_invalid(BOOKING_API, req, "date",
-			       "must be a date YYYY-MM-DD");
-		goto out;
-	}
-	if (hubkit_str_field(BOOKING_API, req, body, "reason", 1, 1, 150,
-			     &reason) != 0 ||
-	    hubkit_str_field(BOOKING_API, req, body, "time", 0, 5, 5, &tm) != 0)
-		goto out;
-	if (tm && (minute = check_block_time(req, d, tm)) < 0)
-		goto out;
+	if (tmbuf[0])
+		tm = tmbuf;
 	hol = booking_holiday_name(booking_m.cfg.state, d);
 	if (hol) {
 		char msg[200];
@@ -362,6 +405,8 @@ static int block_del_fn(hub_db *db, void *ud)
 	t->deleted = BOOKING_API->db_changes(db);
 	if (!t->deleted)
 		return BOOKING_TX_NOTFOUND;
+	if ((rc = booking_db_bump_gen(db)) != HUB_DB_OK)
+		return rc;
 	snprintf(target, sizeof(target), "%s%s%s", t->date,
 		 t->time[0] ? " " : "", t->time);
 	return BOOKING_API->audit(t->req, db, "booking.block.delete", target,
@@ -410,241 +455,4 @@ int booking_h_blocks_delete(hub_req *req, void *ud)
 		return booking_reply_db_error(req, db, rc);
 	booking_changed();
 	return BOOKING_API->reply(req, 204, NULL, "", 0);
-}
-
-/* ======================================================== consultants */
-
-typedef struct cons_tx {
-	hub_req *req;
-	int64_t id; /* 0 = insert */
-	const char *name, *email, *calendar_id;
-	int capacity, active; /* -1 = unchanged */
-	int exists;
-} cons_tx;
-
-static int cons_fn(hub_db *db, void *ud)
-{
-	cons_tx *t = ud;
-	hub_stmt *st = NULL;
-	int64_t now = (int64_t)time(NULL);
-	char target[40];
-	int rc;
-
-	if (t->id == 0) {
-		hubkit_arg args[] = {
-		    HUBKIT_TEXT(t->name),
-		    HUBKIT_TEXT(t->email ? t->email : ""),
-		    HUBKIT_TEXT(t->calendar_id ? t->calendar_id : ""),
-		    HUBKIT_INT(t->active < 0 ? 1 : t->active),
-		    HUBKIT_INT(t->capacity < 0 ? 0 : t->capacity),
-		    HUBKIT_INT(now),
-		    HUBKIT_INT(now)};
-		rc = hubkit_prepare(
-		    BOOKING_SQL, db,
-		    "INSERT INTO booking_consultants (name, email, "
-		    "calendar_id, active, capacity, source, created_at, "
-		    "updated_at) VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) "
-		    "RETURNING id",
-		    args, 7, &st);
-		if (rc == HUB_DB_OK)
-			rc = BOOKING_API->stmt_step(st);
-		if (rc == HUB_DB_ROW) {
-			t->id = BOOKING_API->col_int(st, 0);
-			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
-				 ? HUB_DB_OK
-				 : HUB_DB_ERROR;
-		} else if (rc >= 0) {
-			rc = HUB_DB_ERROR;
-		}
-		BOOKING_API->stmt_finalize(st);
-	} else {
-		hubkit_arg args[] = {
-		    t->email ? HUBKIT_TEXT(t->email) : HUBKIT_NULL,
-		    t->calendar_id ? HUBKIT_TEXT(t->calendar_id) : HUBKIT_NULL,
-		    HUBKIT_INT(t->capacity),
-		    HUBKIT_INT(t->capacity),
-		    HUBKIT_INT(t->active),
-		    HUBKIT_INT(t->active),
-		    HUBKIT_INT(now),
-		    HUBKIT_INT(t->id)};
-		rc = hubkit_prepare(
-		    BOOKING_SQL, db,
-		    "UPDATE booking_consultants SET email = COALESCE(?, "
-		    "email), calendar_id = COALESCE(?, calendar_id), "
-		    "capacity = CASE WHEN ? < 0 THEN capacity ELSE ? END, "
-		    "active = CASE WHEN ? < 0 THEN active ELSE ? END, "
-		    "updated_at = ? WHERE id = ?",
-		    args, 8, &st);
-		if (rc == HUB_DB_OK)
-			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE
-				 ? HUB_DB_OK
-				 : HUB_DB_ERROR;
-		BOOKING_API->stmt_finalize(st);
-		if (rc == HUB_DB_OK && BOOKING_API->db_changes(db) == 0)
-			return BOOKING_TX_NOTFOUND;
-	}
-	if (rc != HUB_DB_OK)
-		return rc;
-	snprintf(target, sizeof(target), "consultant:%lld", (long long)t->id);
-	return BOOKING_API->audit(t->req, db,
-				  t->name ? "booking.consultant.add"
-					  : "booking.consultant.update",
-				  target, "consultant saved") == 0
-		   ? HUB_DB_OK
-		   : HUB_DB_ERROR;
-}
-
-/* Reads the optional members capacity (0..1000) and active (bool). */
-static int cons_numbers(hub_req *req, const cJSON *body, cons_tx *t)
-{
-	const cJSON *cap = cJSON_GetObjectItemCaseSensitive(body, "capacity");
-	const cJSON *act = cJSON_GetObjectItemCaseSensitive(body, "active");
-	t->capacity = t->active = -1;
-	if (cap && !cJSON_IsNull(cap)) {
-		if (!cJSON_IsNumber(cap) || cap->valuedouble < 0 ||
-		    cap->valuedouble > 1000 ||
-		    cap->valuedouble != (double)(int)cap->valuedouble)
-			return hubkit_invalid(BOOKING_API, req, "capacity",
-					      "must be an integer 0..1000 (0 "
-					      "= the default)");
-		t->capacity = (int)cap->valuedouble;
-	}
-	if (act && !cJSON_IsNull(act)) {
-		if (!cJSON_IsBool(act))
-			return hubkit_invalid(BOOKING_API, req, "active",
-					      "must be true or false");
-		t->active = cJSON_IsTrue(act) ? 1 : 0;
-	}
-	return 0;
-}
-
-/* Answers the consultant `id` as JSON with `status`. */
-static int reply_consultant(hub_req *req, hub_db *db, int64_t id, int status)
-{
-	booking_consultant *c = NULL;
-	booking_buf b;
-	int n = 0, rc = booking_db_consultants(db, 0, &c, &n);
-	if (rc != HUB_DB_OK)
-		return booking_reply_db_error(req, db, rc);
-	booking_buf_init(&b);
-	for (int i = 0; i < n; i++) {
-		if (c[i].id != id)
-			continue;
-		booking_buf_printf(
-		    &b, "{\"id\":%lld,\"name\":", (long long)c[i].id);
-		booking_buf_json_str(&b, c[i].name);
-		booking_buf_puts(&b, ",\"email\":");
-		booking_buf_json_str(&b, c[i].email);
-		booking_buf_puts(&b, ",\"calendar_id\":");
-		booking_buf_json_str(&b, c[i].calendar_id);
-		booking_buf_printf(
-		    &b, ",\"active\":%s,\"capacity\":%d,\"source\":",
-		    c[i].active ? "true" : "false", c[i].capacity);
-		booking_buf_json_str(&b, c[i].source);
-		booking_buf_puts(&b, "}");
-	}
-	free(c);
-	if (b.len == 0) {
-		booking_buf_free(&b);
-		return BOOKING_API->reply_error(req, 404, "not_found",
-						"no such consultant", NULL);
-	}
-	return booking_reply_buf(req, status, &b);
-}
-
-/* Checks a consultant body (only `fields`; name required when with_name;
- * email, calendar_id, capacity, active) into *t and that the database is
- * there. Answers and returns -1 when refused. */
-static int cons_body(hub_req *req, const cJSON *body, const char *const *fields,
-		     int with_name, hub_db *db, cons_tx *t)
-{
-	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0 ||
-	    (with_name && hubkit_str_field(BOOKING_API, req, body, "name", 1, 1,
-					   100, &t->name) != 0) ||
-	    hubkit_str_field(BOOKING_API, req, body, "email", 0, 0, 200,
-			     &t->email) != 0 ||
-	    hubkit_str_field(BOOKING_API, req, body, "calendar_id", 0, 0, 250,
-			     &t->calendar_id) != 0 ||
-	    cons_numbers(req, body, t) != 0)
-		return -1;
-	if (t->email && *t->email && !strchr(t->email, '@')) {
-		hubkit_invalid(BOOKING_API, req, "email",
-			       "must be an email address");
-		return -1;
-	}
-	if (!db) {
-		booking_reply_db_error(req, db, HUB_DB_ERROR);
-		return -1;
-	}
-	t->req = req;
-	return 0;
-}
-
-int booking_h_consultant_add(hub_req *req, void *ud)
-{
-	static const char *const fields[] = {
-	    "name", "email", "calendar_id", "capacity", "active", NULL};
-	hub_db *db = BOOKING_API->db();
-	cJSON *body = NULL;
-	cons_tx t;
-	int rc;
-	(void)ud;
-
-	memset(&t, 0, sizeof(t));
-	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
-		return 0;
-	if (cons_body(req, body, fields, 1, db, &t) != 0)
-		goto out;
-	rc = booking_db_ensure_consultants(db);
-	if (rc == HUB_DB_OK)
-		rc = BOOKING_API->db_transaction(db, cons_fn, &t);
-	if (rc == HUB_DB_ECONSTRAINT)
-		BOOKING_API->reply_error(req, 409, "exists",
-					 "a consultant of that name exists",
-					 NULL);
-	else if (rc != HUB_DB_OK)
-		booking_reply_db_error(req, db, rc);
-	else {
-		booking_changed();
-		reply_consultant(req, db, t.id, 201);
-	}
-out:
-	cJSON_Delete(body);
-	return 0;
-}
-
-int booking_h_consultant_patch(hub_req *req, void *ud)
-{
-	static const char *const fields[] = {"email", "calendar_id", "capacity",
-					     "active", NULL};
-	hub_db *db = BOOKING_API->db();
-	cJSON *body = NULL;
-	long long id;
-	cons_tx t;
-	int rc;
-	(void)ud;
-
-	memset(&t, 0, sizeof(t));
-	if (hubkit_parse_int(BOOKING_API->req_param(req, "id"), 1, INT64_MAX,
-			     &id) != 0)
-		return BOOKING_API->reply_error(req, 404, "not_found",
-						"no such consultant", NULL);
-	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
-		return 0;
-	if (cons_body(req, body, fields, 0, db, &t) != 0)
-		goto out;
-	t.id = id;
-	rc = BOOKING_API->db_transaction(db, cons_fn, &t);
-	if (rc == BOOKING_TX_NOTFOUND)
-		BOOKING_API->reply_error(req, 404, "not_found",
-					 "no such consultant", NULL);
-	else if (rc != HUB_DB_OK)
-		booking_reply_db_error(req, db, rc);
-	else {
-		booking_changed();
-		reply_consultant(req, db, id, 200);
-	}
-out:
-	cJSON_Delete(body);
-	return 0;
 }

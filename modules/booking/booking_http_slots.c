@@ -9,7 +9,8 @@
  * every change made through this process bumps, so a booking shows at
  * once here; the change also invalidates the namespace on the other
  * servers of a cluster (through Redis), else they show it within the
- * cache time.
+ * cache time. Changes of consultants and blocks also bump a stored
+ * generation, so those show at once on every server.
  */
 #include "booking_mod.h"
 
@@ -324,7 +325,7 @@ int booking_h_slots(hub_req *req, void *ud)
 	hub_date from, to;
 	int has_from, has_to, rc;
 	int64_t now = (int64_t)time(NULL);
-	char key[96];
+	char key[128] = "";
 	char *cached;
 	size_t clen = 0;
 	booking_inputs x;
@@ -346,18 +347,26 @@ int booking_h_slots(hub_req *req, void *ud)
 		return hubkit_invalid(BOOKING_API, req, "to",
 				      "the range is at most 62 days");
 
-	/* the cache: same range, same generation, within slots_cache_s */
-	{
+	/* the cache: same range, same generations, within slots_cache_s;
+	 * the stored generation (one point query) makes an admin's change
+	 * of consultants or blocks on any server a miss here at once */
+	if (booking_m.cfg.slots_cache_s > 0) {
 		char f[11], t[11];
+		int64_t dbgen = 0;
 		hub_date_format(from, f);
 		hub_date_format(to, t);
+		if (!db || booking_db_gen(db, &dbgen) != HUB_DB_OK)
+			dbgen = -1; /* no cache use without it */
 		/* the instance keeps servers sharing a cache (Redis) from
 		 * serving each other's generations */
-		snprintf(key, sizeof(key), "%llx|%s|%s|%lu", booking_m.instance,
-			 f, t,
-			 __atomic_load_n(&booking_m.gen, __ATOMIC_RELAXED));
+		snprintf(key, sizeof(key), "%llx|%s|%s|%lu|%lld",
+			 booking_m.instance, f, t,
+			 __atomic_load_n(&booking_m.gen, __ATOMIC_RELAXED),
+			 (long long)dbgen);
+		if (dbgen < 0)
+			key[0] = 0;
 	}
-	if (booking_m.cfg.slots_cache_s > 0 &&
+	if (booking_m.cfg.slots_cache_s > 0 && key[0] &&
 	    (cached = BOOKING_API->cache_get("booking.slots", key, &clen)) !=
 		NULL) {
 		BOOKING_API->reply(req, 200, "application/json", cached, clen);
@@ -376,7 +385,8 @@ int booking_h_slots(hub_req *req, void *ud)
 	}
 	booking_buf_init(&b);
 	booking_view_json(&v, &x.in, &b);
-	if (!b.oom && booking_m.cfg.slots_cache_s > 0 && !x.calendar_error)
+	if (!b.oom && booking_m.cfg.slots_cache_s > 0 && key[0] &&
+	    !x.calendar_error)
 		BOOKING_API->cache_put("booking.slots", key, b.p, b.len,
 				       (unsigned)booking_m.cfg.slots_cache_s);
 	booking_view_free(&v);

@@ -66,9 +66,15 @@ typedef struct booking_consultant {
 	char source[16];
 } booking_consultant;
 
-/* Makes sure the consultants of the configuration exist (once per
- * process; cheap afterwards). Returns HUB_DB_OK or an error. */
+/* Seeds the consultants of the configuration into an empty table (once
+ * per process; cheap afterwards). Returns HUB_DB_OK or an error. */
 int booking_db_ensure_consultants(hub_db *db);
+
+/* Bumps the stored generation of consultants and blocks (inside the
+ * transaction that changes them): every server's slot cache then misses.
+ * booking_db_gen reads it. Both return HUB_DB_OK or an error. */
+int booking_db_bump_gen(hub_db *db);
+int booking_db_gen(hub_db *db, int64_t *gen);
 
 /* Reads consultants (only active ones when active_only), by name. *out is
  * owned: free(). Returns HUB_DB_OK or an error. */
@@ -335,6 +341,7 @@ int booking_h_blocks_add(hub_req *req, void *ud);
 int booking_h_blocks_delete(hub_req *req, void *ud);
 int booking_h_consultant_add(hub_req *req, void *ud);
 int booking_h_consultant_patch(hub_req *req, void *ud);
+int booking_h_consultants_admin(hub_req *req, void *ud);
 
 /* ======================================================= import, sync */
 

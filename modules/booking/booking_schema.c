@@ -14,6 +14,10 @@
  *                        BEGIN IMMEDIATE on SQLite
  *   booking_idempotency  Idempotency-Key records (user, key, request hash,
  *                        first answer)
+ *   booking_meta         named counters (migration 3): 'admin_gen', bumped
+ *                        in every transaction that changes consultants or
+ *                        blocks, so each server's slot cache notices such
+ *                        a change at once
  */
 #include "booking_mod.h"
 
@@ -177,9 +181,16 @@ static const char mig2[] = "CREATE TABLE booking_feeds ("
 			   " token_hash TEXT NOT NULL UNIQUE,"
 			   " created_at BIGINT NOT NULL);";
 
+static const char mig3[] = "CREATE TABLE booking_meta ("
+			   " name TEXT PRIMARY KEY,"
+			   " value BIGINT NOT NULL);"
+			   "INSERT INTO booking_meta (name, value) VALUES "
+			   "('admin_gen', 1);";
+
 int booking_db_register(const hub_api *api, hub_ctx *ctx)
 {
-	if (api->migration(ctx, 1, mig1_sqlite, mig1_pg) != 0)
+	if (api->migration(ctx, 1, mig1_sqlite, mig1_pg) != 0 ||
+	    api->migration(ctx, 2, mig2, NULL) != 0)
 		return -1;
-	return api->migration(ctx, 2, mig2, NULL);
+	return api->migration(ctx, 3, mig3, NULL);
 }

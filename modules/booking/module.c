@@ -153,6 +153,8 @@ static const hub_route routes[] = {
      NULL, HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0},
     {"GET", "/api/v1/admin/export/bookings.csv", booking_h_export_csv, NULL,
      HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0},
+    {"GET", "/api/v1/admin/consultants", booking_h_consultants_admin, NULL,
+     HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0},
     {"POST", "/api/v1/admin/consultants", booking_h_consultant_add, NULL,
      HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0},
     {"PATCH", "/api/v1/admin/consultants/{id}", booking_h_consultant_patch,

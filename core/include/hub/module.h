@@ -489,6 +489,64 @@ struct hub_api {
 	/* Drops every cached entry of namespace `ns` on this server and,
 	 * when the cluster shares a Redis, on every other server too. */
 	void (*cache_invalidate)(const char *ns);
+
+	/* ---- admin console (v1.2) ----
+	 * Every text returned is owned: free it with free_text. */
+
+	/* This server's latest log records (a bounded in-memory ring,
+	 * credential- looking text masked), newest first: a JSON array of at
+	 * most `limit` (1..1000) records
+	 * {"seq","time","level","module","message", "request_id"?} with level
+	 * >= min_level, time >= since_ms (UTC ms), `q` (NULL = any) in message
+	 * or module, older than record `before` when not 0. *next gets `before`
+	 * for the next page or 0. NULL when out of memory. */
+	char *(*log_query)(int min_level, int64_t since_ms, const char *q,
+			   uint64_t before, size_t limit, uint64_t *next);
+	/* Backups of the data directory, newest first: a JSON array of
+	 * {"name","size","created_at","verified"}. NULL with err on error
+	 * (also on PostgreSQL, which is backed up with its own tools). */
+	char *(*backup_list)(char *err, size_t errlen);
+	/* Makes and verifies a backup; the JSON object of it, or NULL with
+	 * err. */
+	char *(*backup_create)(char *err, size_t errlen);
+	/* Verifies backup `name` (a name of the listing, nothing else).
+	 * Returns 0 (sound), -2 (not a listed backup), -3 (damaged: err
+	 * says how) or -1 (error, err). */
+	int (*backup_verify)(const char *name, char *err, size_t errlen);
+	/* The bytes of backup `name` (a name of the listing) in *len. NULL
+	 * with *notfound = 1 when it is not a listed backup, else NULL with
+	 * err. */
+	char *(*backup_read)(const char *name, size_t *len, char *err,
+			     size_t errlen, int *notfound);
+	/* Asks job `name` of `module` ("core" for the host's) to run soon.
+	 * Returns 0, or -1 when there is no such job. */
+	int (*job_run)(const char *module, const char *name);
+	/* Undelivered calendar writes in id order: a JSON array of {"id",
+	 * "op","hub_key","state","attempts","last_error","created_at",
+	 * "next_attempt_at"} with id > after_id, `state` "pending", "failed"
+	 * or NULL (both); *next gets the after_id of the next page or 0.
+	 * NULL on a storage error. */
+	char *(*outbox_list)(const char *state, int64_t after_id, int limit,
+			     int64_t *next);
+	/* Puts an undelivered (pending or failed) calendar write back in
+	 * line now. Returns HUB_DB_OK, HUB_DB_ENOTFOUND or an error. */
+	int (*outbox_retry)(int64_t id);
+	/* The effective configuration as a JSON object of sections of
+	 * key/value texts, every secret shown as "***". NULL when out of
+	 * memory. */
+	char *(*config_dump)(void);
+	/* Run-time settings stored in the database, overriding the
+	 * configuration on every server. Keys: "auth.require_2fa".
+	 * runtime_get writes the effective value into out and returns 1
+	 * (stored value), 0 (from the configuration) or -1 (unknown key);
+	 * runtime_set returns HUB_DB_OK, HUB_DB_EMISUSE (unknown key or bad
+	 * value) or a storage error. */
+	int (*runtime_get)(const char *key, char *out, size_t outlen);
+	int (*runtime_set)(hub_db *db, const char *key, const char *value);
+	/* The calendar mirror's sync state per calendar: a JSON array of
+	 * {"calendar_id","last_ok","last_attempt","last_error"} (empty for
+	 * the local backend). NULL on a storage error. */
+	char *(*calendar_sync)(void);
 };
 
 /* True when the host's table is new enough to hold `field`. */

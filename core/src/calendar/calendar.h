@@ -68,4 +68,23 @@ void hub_cal_sync_soon(void);
  * -1. */
 int hub_cal_global_init(void);
 
+/* Calendar writes not yet delivered, for the admin console: a JSON array
+ * text of up to `limit` rows with id > after_id in id order, each {"id",
+ * "op","hub_key","state","attempts","last_error","created_at",
+ * "next_attempt_at"}; `state` "pending" or "failed" narrows it (NULL or
+ * "": both). *next gets the after_id of the next page, 0 when there is
+ * none. Owned: free(). NULL on a storage error or out of memory. */
+char *hub_cal_outbox_list(hub_db *db, const char *state, int64_t after_id,
+			  int limit, int64_t *next);
+
+/* Puts outbox row `id` (pending or failed) back in line for delivery now
+ * and kicks the delivery job. Returns HUB_DB_OK, HUB_DB_ENOTFOUND (no
+ * such undelivered row) or the storage error. */
+int hub_cal_outbox_retry(hub_db *db, int64_t id);
+
+/* The mirror's sync state per calendar, for the admin console: a JSON
+ * array text of {"calendar_id","last_ok","last_attempt","last_error"}.
+ * Owned: free(). NULL on a storage error or out of memory. */
+char *hub_cal_sync_status(hub_db *db);
+
 #endif

@@ -8,6 +8,7 @@
 #include "calendar/calendar.h"
 #include "hooks/hooks.h"
 #include "host/host.h"
+#include "host/host_admin.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "sched/sched.h"
@@ -369,6 +370,18 @@ static const hub_api g_api = {
     .event_put = hub_wh_event_put,
     .user_get = hub_id_user_get,
     .cache_invalidate = hub_cache_invalidate,
+    .log_query = hub_admin_log_query,
+    .backup_list = hub_admin_backups,
+    .backup_create = hub_admin_backup_create,
+    .backup_verify = hub_admin_backup_verify,
+    .backup_read = hub_admin_backup_read,
+    .job_run = hub_admin_job_run,
+    .outbox_list = hub_admin_outbox,
+    .outbox_retry = hub_admin_outbox_retry,
+    .config_dump = hub_admin_config,
+    .runtime_get = hub_admin_runtime_get,
+    .runtime_set = hub_admin_runtime_set,
+    .calendar_sync = hub_admin_calendar_sync,
 };
 
 const hub_api *hub_host_api(void)

@@ -277,6 +277,7 @@ static int authorise(hub_req *req, const hub_route *r)
 static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 {
 	hub_crash_enter(req->m.owner_name, r->pattern, req->id);
+	hub_log_set_request(req->id);
 	r->handler(req, r->userdata);
 	hub_crash_leave();
 	if (hub_store_thread_reset(0))
@@ -420,8 +421,10 @@ int hub_dispatch(struct mg_connection *conn)
 	g_inflight++;
 	dispatch_begin(req, conn);
 	r = dispatch_route(req, &route_name);
-	if (r && dispatch_checks(req, r) == 0)
+	if (r && dispatch_checks(req, r) == 0) {
 		run_handler(req, r, req->m.owner);
+		hub_log_set_request(NULL);
+	}
 	status = dispatch_end(req, route_name, t0);
 	g_inflight--;
 	return status;

@@ -606,7 +606,7 @@ static int h_totp_disable(hub_req *req, void *ud)
 			       NULL);
 		goto out;
 	}
-	if (g_idc.require_2fa || u.must_setup_2fa) {
+	if (id_require_2fa() || u.must_setup_2fa) {
 		A->reply_error(req, 409, "totp_mandatory",
 			       "2FA is required for your account", NULL);
 		goto out;

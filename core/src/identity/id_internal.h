@@ -214,6 +214,10 @@ int id_admin_guard(hub_db *db, int64_t id);
 /* 1 when user `u` must set up 2FA before a full session. */
 int id_user_needs_2fa_setup(const id_user *u);
 
+/* "Require 2FA for everyone": the value an admin stored (auth_meta, read
+ * again at most every 2 s), else [auth] require_2fa (id_runtime.c). */
+int id_require_2fa(void);
+
 /* ========================================================= id_session.c */
 
 #define ID_TOKEN_HEX 64 /* session token: 32 random bytes as hex */

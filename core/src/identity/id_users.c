@@ -236,7 +236,7 @@ int id_admin_guard(hub_db *db, int64_t id)
 
 int id_user_needs_2fa_setup(const id_user *u)
 {
-	return !u->totp_enabled && (g_idc.require_2fa || u->must_setup_2fa);
+	return !u->totp_enabled && (id_require_2fa() || u->must_setup_2fa);
 }
 
 /* ====================================================== first start */

@@ -157,4 +157,14 @@ void hub_id_set_clock(int64_t (*now_s)(void));
 /* Replaces the rate limiter's monotonic clock (milliseconds). */
 void hub_rate_set_clock(int64_t (*now_ms)(void));
 
+/* Run-time identity settings (stored in the database, overriding the
+ * configuration, shared by every server). Keys: "auth.require_2fa".
+ * get: writes the effective value ("true"/"false") into out; returns 1
+ * when a stored value applies, 0 when the configuration's does, -1 for an
+ * unknown key. set: stores `value` (a boolean text) on db; returns
+ * HUB_DB_OK, HUB_DB_EMISUSE for an unknown key or bad value, or the
+ * storage error. */
+int hub_id_runtime_get(const char *key, char *out, size_t outlen);
+int hub_id_runtime_set(hub_db *db, const char *key, const char *value);
+
 #endif
