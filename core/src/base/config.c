@@ -152,7 +152,7 @@ static int valid_section(const char *s)
 {
 	static const char *const fixed[] = {"server", "calendar", "ratelimit",
 					    "auth",   "cache",	  "storage",
-					    "backup", NULL};
+					    "backup", "sentry",	  NULL};
 	for (size_t i = 0; fixed[i]; i++)
 		if (strcmp(s, fixed[i]) == 0)
 			return 1;
@@ -505,6 +505,12 @@ static const known_key known[] = {
     {"backup", "keep_weekly", chk_keep},
     {"backup", "daily_at", chk_hhmm},
     {"backup", "enabled", chk_bool},
+    {"sentry", "dsn", chk_any},
+    {"sentry", "environment", chk_nonempty},
+    {"sentry", "release", chk_nonempty},
+    {"sentry", "server_name", chk_nonempty},
+    {"sentry", "rate_per_minute", chk_count},
+    {"sentry", "burst", chk_count},
 };
 
 /* Fixed keys of every [module.NAME] section. */
@@ -613,7 +619,7 @@ static int load_stream(FILE *fp, const char *name, char *err, size_t errlen)
 	apply_env("HUB_LISTEN", "server", "listen");
 	apply_env("HUB_DATA_DIR", "server", "data_dir");
 	apply_env("HUB_SECRET_KEY", "server", "secret_key");
-	apply_env("SENTRY_DSN", "server", "sentry_dsn");
+	apply_env("SENTRY_DSN", "sentry", "dsn");
 	apply_env("HUB_MODULE_DIR", "server", "module_dir");
 	apply_env("HUB_LOG_LEVEL", "server", "log_level");
 	if (getenv("HUB_CONSULTANTS") && find("module.booking", "path"))

@@ -18,6 +18,7 @@
 #include "hub_time.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "ops/sentry.h"
 #include "sched/sched.h"
 #include "store/store.h"
 
@@ -136,6 +137,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		int crc = hub_modules_load(0, err, errlen);
 		if (crc != 0)
 			return crc;
+		if (hub_sentry_configure(err, errlen) < 0)
+			return 2;
 		g_up.level = UP_MODULES;
 		return 0;
 	}
@@ -175,9 +178,11 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the first admin");
 		return 1;
 	}
-	if (hub_report_start(hub_conf_get("server", "sentry_dsn"), err,
-			     errlen) != 0)
+	if (hub_sentry_configure(err, errlen) < 0)
 		return 2;
+	if (hub_sentry_start(err, errlen) != 0)
+		return 1;
+	hub_sentry_send_crashes(g_up.data_dir);
 	if (hub_sched_start() != 0) {
 		snprintf(err, errlen, "cannot start the scheduler");
 		return 1;
@@ -190,7 +195,7 @@ void hub_shutdown(void)
 {
 	if (g_up.level >= UP_JOBS)
 		hub_sched_stop();
-	hub_report_stop();
+	hub_sentry_stop(2000);
 	if (hub_health_wait_idle(5000) != 0) {
 		/* a check that overran its budget still runs: leave its
 		 * module, its registration and the store in place rather

@@ -9,6 +9,7 @@
  * The order of the checks is the precedence api.md prescribes.
  */
 #define _GNU_SOURCE
+#include "base/errsink.h"
 #include "http/request.h"
 #include "host/host.h"
 #include "identity/identity.h"
@@ -344,6 +345,24 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 	}
 }
 
+/* Hands a 5xx answer to the error reports (base/errsink.h): method,
+ * route pattern, status and request id, nothing else of the request. */
+static void report_5xx(hub_req *req, const char *route)
+{
+	char msg[256];
+	hub_ctx *owner = req->m.route ? req->m.owner : NULL;
+	hub_err_event ev = {.kind = "http",
+			    .logger = owner ? owner->name : "core",
+			    .message = msg,
+			    .route = route,
+			    .method = req->ri->request_method,
+			    .request_id = req->id,
+			    .status = req->status};
+	snprintf(msg, sizeof(msg), "HTTP %d on %s %s", req->status,
+		 req->ri->request_method, route);
+	hub_err_report(&ev);
+}
+
 int hub_dispatch(struct mg_connection *conn)
 {
 	hub_req *req = calloc(1, sizeof(*req));
@@ -436,6 +455,8 @@ done:
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
 	double secs = now_s() - t0;
 	hub_metric_observe_request(route_name, req->status, secs);
+	if (req->status >= 500 && !g_draining)
+		report_5xx(req, route_name);
 	if (g_access_log)
 		access_log(req, route_name, secs);
 	status = req->status;
