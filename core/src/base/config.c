@@ -498,6 +498,7 @@ static const known_key known[] = {
     {"auth", "lockout_address", chk_lockout},
     {"cache", "backend", chk_backend_cache},
     {"cache", "max_bytes", chk_bytes},
+    {"cache", "sweep_interval_s", chk_seconds},
     {"cache", "redis_url", chk_nonempty},
     {"storage", "backend", chk_backend_store},
     {"storage", "postgres_url", chk_nonempty},

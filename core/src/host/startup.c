@@ -19,6 +19,7 @@
 #include "identity/identity.h"
 #include "ops/ops.h"
 #include "ops/sentry.h"
+#include "ops/upkeep.h"
 #include "sched/sched.h"
 #include "store/store.h"
 
@@ -82,6 +83,7 @@ static int register_core(char *err, size_t errlen)
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core() != 0 || hub_ops_register_jobs() != 0 ||
+	    hub_upkeep_register() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0) {
 		snprintf(
 		    err, errlen,
