@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "host/startup.h"
 #include "http/http.h"
+#include "ops/memory.h"
 #include "ops/service.h"
 
 #include <civetweb.h>
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 	char err[1024] = "";
 	sigset_t set;
 
+	hub_memory_tune();
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			conf = argv[++i];

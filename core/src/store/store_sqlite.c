@@ -137,6 +137,7 @@ static int sq_open(const char *path, int busy_ms, hub_db **out, char *err,
 	int rc;
 
 	*out = NULL;
+	sqlite3_soft_heap_limit64(24 * 1024 * 1024);
 	rc = sqlite3_open_v2(path, &h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX,
@@ -157,7 +158,12 @@ static int sq_open(const char *path, int busy_ms, hub_db **out, char *err,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h,
 				  "PRAGMA synchronous=FULL;"
-				  "PRAGMA foreign_keys=ON;",
+				  "PRAGMA foreign_keys=ON;"
+				  /* one connection per worker thread: 1 MiB of
+				   * page cache each, and SQLite's whole heap
+				   * kept near 24 MiB (pages are recycled under
+				   * the limit) */
+				  "PRAGMA cache_size=-1024;",
 				  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = query_text(h, "PRAGMA foreign_keys", val, sizeof(val));
