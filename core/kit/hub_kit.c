@@ -250,3 +250,20 @@ int hubkit_parse_int(const char *s, long long lo, long long hi, long long *out)
 	*out = v;
 	return 0;
 }
+
+void hubkit_rate_headers(hubkit_header_fn set, hub_req *req,
+			 const hub_rate_info *ri)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%u", ri->limit);
+	set(req, "RateLimit-Limit", v);
+	snprintf(v, sizeof(v), "%u", ri->remaining);
+	set(req, "RateLimit-Remaining", v);
+	snprintf(v, sizeof(v), "%u", ri->reset_s);
+	set(req, "RateLimit-Reset", v);
+	if (!ri->allowed) {
+		snprintf(v, sizeof(v), "%u",
+			 ri->retry_after ? ri->retry_after : 1);
+		set(req, "Retry-After", v);
+	}
+}

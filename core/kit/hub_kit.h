@@ -40,6 +40,16 @@ int hubkit_reply_cjson(const hub_api *api, hub_req *req, int status,
 int hubkit_invalid(const hub_api *api, hub_req *req, const char *field,
 		   const char *why);
 
+/* A function that adds a response header (hub_api.reply_header, or the
+ * core's own hub_reply_header). */
+typedef int (*hubkit_header_fn)(hub_req *req, const char *name,
+				const char *value);
+
+/* Adds the RateLimit-Limit, -Remaining and -Reset headers of *ri through
+ * `set`, and Retry-After (at least 1) when the hit was refused. */
+void hubkit_rate_headers(hubkit_header_fn set, hub_req *req,
+			 const hub_rate_info *ri);
+
 /* 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int hubkit_utf8_valid(const char *s, size_t len);
 /* Number of UTF-8 code points in a valid string. */

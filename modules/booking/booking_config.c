@@ -336,18 +336,12 @@ static const char *get_str(booking_setting_fn get, void *ud, const char *key,
 	return s ? s : def;
 }
 
-int booking_config_load(booking_config *cfg, booking_setting_fn get, void *ud,
+/* The numeric settings. Returns 0, or -1 with a message in err. */
+static int load_numbers(booking_config *cfg, booking_setting_fn get, void *ud,
 			char *err, size_t errlen)
 {
-	char why[200];
-	const char *key = NULL, *s;
-	int rc = 0;
-
-	memset(cfg, 0, sizeof(*cfg));
-	why[0] = 0;
-	if (rc == 0)
-		rc = get_int(get, ud, "slot_minutes", 5, 1440, 120,
-			     &cfg->slot_minutes, err, errlen);
+	int rc = get_int(get, ud, "slot_minutes", 5, 1440, 120,
+			 &cfg->slot_minutes, err, errlen);
 	if (rc == 0)
 		rc = get_int(get, ud, "horizon_days", 1, 3660, 56,
 			     &cfg->horizon_days, err, errlen);
@@ -366,80 +360,113 @@ int booking_config_load(booking_config *cfg, booking_setting_fn get, void *ud,
 	if (rc == 0)
 		rc = get_int(get, ud, "idempotency_ttl_h", 1, 24 * 365, 24,
 			     &cfg->idem_ttl_h, err, errlen);
-	if (rc != 0)
-		goto out;
+	return rc;
+}
 
-	key = "grid";
-	rc = booking_grid_parse(get_str(get, ud, key, BOOKING_DEFAULT_GRID),
-				&cfg->grid, why, sizeof(why));
+/* The rules of the calendar: grid, capacity overrides, marker and
+ * colours. *key names the setting being read; returns 0, or -1 with the
+ * reason in why. */
+static int load_rules(booking_config *cfg, booking_setting_fn get, void *ud,
+		      const char **key, char *why, size_t whylen)
+{
+	*key = "grid";
+	int rc =
+	    booking_grid_parse(get_str(get, ud, *key, BOOKING_DEFAULT_GRID),
+			       &cfg->grid, why, whylen);
 	if (rc == 0) {
-		key = "capacity_overrides";
+		*key = "capacity_overrides";
 		rc = booking_capacity_parse(
-		    get_str(get, ud, key, BOOKING_DEFAULT_OVERRIDES),
-		    &cfg->overrides, why, sizeof(why));
+		    get_str(get, ud, *key, BOOKING_DEFAULT_OVERRIDES),
+		    &cfg->overrides, why, whylen);
 	}
 	if (rc == 0) {
-		key = "marker_pattern";
+		*key = "marker_pattern";
 		rc = booking_marker_parse(
-		    get_str(get, ud, key, BOOKING_DEFAULT_MARKER), &cfg->marker,
-		    why, sizeof(why));
+		    get_str(get, ud, *key, BOOKING_DEFAULT_MARKER),
+		    &cfg->marker, why, whylen);
 	}
 	if (rc == 0) {
-		key = "non_blocking_colors";
+		*key = "non_blocking_colors";
 		rc = booking_colors_parse(
-		    get_str(get, ud, key, BOOKING_DEFAULT_NON_BLOCKING),
-		    &cfg->non_blocking, why, sizeof(why));
+		    get_str(get, ud, *key, BOOKING_DEFAULT_NON_BLOCKING),
+		    &cfg->non_blocking, why, whylen);
 	}
 	if (rc == 0) {
-		key = "category_colors";
+		*key = "category_colors";
 		rc = booking_categories_parse(
-		    get_str(get, ud, key, BOOKING_DEFAULT_CATEGORIES),
-		    &cfg->categories, why, sizeof(why));
+		    get_str(get, ud, *key, BOOKING_DEFAULT_CATEGORIES),
+		    &cfg->categories, why, whylen);
 	}
 	if (rc == 0) {
-		key = "outcome_colors";
+		*key = "outcome_colors";
 		rc = booking_outcomes_parse(
-		    get_str(get, ud, key, BOOKING_DEFAULT_OUTCOMES),
-		    &cfg->outcomes, why, sizeof(why));
+		    get_str(get, ud, *key, BOOKING_DEFAULT_OUTCOMES),
+		    &cfg->outcomes, why, whylen);
 	}
+	return rc;
+}
+
+/* The state's holidays and the central calendar. As load_rules. */
+static int load_place(booking_config *cfg, booking_setting_fn get, void *ud,
+		      const char **key, char *why, size_t whylen)
+{
+	const char *s;
+	*key = "state";
+	s = get_str(get, ud, *key, "NW");
+	if (!booking_state_valid(s)) {
+		snprintf(why, whylen,
+			 "'%.8s' is not a German state code (BW BY BE "
+			 "BB HB HH HE MV NI NW RP SL SN ST SH TH)",
+			 s);
+		return -1;
+	}
+	snprintf(cfg->state, sizeof(cfg->state), "%s", s);
+	*key = "central_calendar_id";
+	s = get_str(get, ud, *key, "");
+	if (strlen(s) >= sizeof(cfg->central_calendar)) {
+		snprintf(why, whylen, "too long");
+		return -1;
+	}
+	snprintf(cfg->central_calendar, sizeof(cfg->central_calendar), "%s", s);
+	return 0;
+}
+
+/* The consultants and their weekly plans. As load_rules. */
+static int load_people(booking_config *cfg, booking_setting_fn get, void *ud,
+		       const char **key, char *why, size_t whylen)
+{
+	*key = "consultants";
+	int rc = booking_consultants_parse(get_str(get, ud, *key, ""),
+					   &cfg->consultants,
+					   &cfg->nconsultants, why, whylen);
 	if (rc == 0) {
-		key = "state";
-		s = get_str(get, ud, key, "NW");
-		if (!booking_state_valid(s)) {
-			snprintf(why, sizeof(why),
-				 "'%.8s' is not a German state code (BW BY BE "
-				 "BB HB HH HE MV NI NW RP SL SN ST SH TH)",
-				 s);
-			rc = -1;
-		} else {
-			snprintf(cfg->state, sizeof(cfg->state), "%s", s);
-		}
+		*key = "plans";
+		rc =
+		    booking_plans_parse(get_str(get, ud, *key, ""), &cfg->plans,
+					&cfg->nplans, why, whylen);
 	}
+	return rc;
+}
+
+int booking_config_load(booking_config *cfg, booking_setting_fn get, void *ud,
+			char *err, size_t errlen)
+{
+	char why[200];
+	const char *key = NULL;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	why[0] = 0;
+	rc = load_numbers(cfg, get, ud, err, errlen);
 	if (rc == 0) {
-		key = "central_calendar_id";
-		s = get_str(get, ud, key, "");
-		if (strlen(s) >= sizeof(cfg->central_calendar)) {
-			snprintf(why, sizeof(why), "too long");
-			rc = -1;
-		} else {
-			snprintf(cfg->central_calendar,
-				 sizeof(cfg->central_calendar), "%s", s);
-		}
+		rc = load_rules(cfg, get, ud, &key, why, sizeof(why));
+		if (rc == 0)
+			rc = load_place(cfg, get, ud, &key, why, sizeof(why));
+		if (rc == 0)
+			rc = load_people(cfg, get, ud, &key, why, sizeof(why));
+		if (rc != 0)
+			snprintf(err, errlen, "setting '%s': %s", key, why);
 	}
-	if (rc == 0) {
-		key = "consultants";
-		rc = booking_consultants_parse(
-		    get_str(get, ud, key, ""), &cfg->consultants,
-		    &cfg->nconsultants, why, sizeof(why));
-	}
-	if (rc == 0) {
-		key = "plans";
-		rc = booking_plans_parse(get_str(get, ud, key, ""), &cfg->plans,
-					 &cfg->nplans, why, sizeof(why));
-	}
-	if (rc != 0)
-		snprintf(err, errlen, "setting '%s': %s", key, why);
-out:
 	if (rc != 0)
 		booking_config_free(cfg);
 	return rc;

@@ -28,44 +28,24 @@ static int step_done(hub_stmt *st)
 	return rc == HUB_DB_DONE ? HUB_DB_OK : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
-#define ARG_INT	 BOOKING_ARG_INT
-#define ARG_TEXT BOOKING_ARG_TEXT
 #define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-typedef booking_db_arg db_arg;
-
 /* An id or time that is NULL when not positive. */
-static db_arg arg_pos_or_null(int64_t v)
+static hubkit_arg arg_pos_or_null(int64_t v)
 {
-	return v > 0 ? ARG_INT(v) : BOOKING_ARG_NULL;
+	return v > 0 ? HUBKIT_INT(v) : HUBKIT_NULL;
 }
 
 /* A text that is NULL when s is NULL or empty. */
-static db_arg arg_text_or_null(const char *s)
+static hubkit_arg arg_text_or_null(const char *s)
 {
-	return s && *s ? ARG_TEXT(s) : BOOKING_ARG_NULL;
-}
-
-int booking_db_prepare(hub_db *db, const char *sql, const booking_db_arg *args,
-		       int n, hub_stmt **st)
-{
-	int rc = BOOKING_API->db_prepare(db, sql, st);
-	for (int i = 0; rc == HUB_DB_OK && i < n; i++) {
-		if (args[i].kind == 'i')
-			rc = BOOKING_API->stmt_bind_int(*st, i + 1, args[i].i);
-		else if (args[i].kind == 't')
-			rc = BOOKING_API->stmt_bind_text(*st, i + 1, args[i].s);
-		else
-			rc = BOOKING_API->stmt_bind_null(*st, i + 1);
-	}
-	return rc;
+	return s && *s ? HUBKIT_TEXT(s) : HUBKIT_NULL;
 }
 
 /* Prepares, binds and runs a statement that returns no rows. */
-static int exec_args(hub_db *db, const char *sql, const db_arg *args, int n)
+static int exec_args(hub_db *db, const char *sql, const hubkit_arg *args, int n)
 {
 	hub_stmt *st = NULL;
-	int rc = booking_db_prepare(db, sql, args, n, &st);
+	int rc = hubkit_prepare(BOOKING_SQL, db, sql, args, n, &st);
 	if (rc == HUB_DB_OK)
 		rc = step_done(st);
 	BOOKING_API->stmt_finalize(st);
@@ -96,9 +76,10 @@ static int sync_tx(hub_db *db, void *ud)
 	(void)ud;
 
 	for (int i = 0; rc == HUB_DB_OK && i < cfg->nconsultants; i++) {
-		db_arg args[] = {ARG_TEXT(cfg->consultants[i].name),
-				 ARG_TEXT(cfg->consultants[i].calendar_id),
-				 ARG_INT(now), ARG_INT(now)};
+		hubkit_arg args[] = {
+		    HUBKIT_TEXT(cfg->consultants[i].name),
+		    HUBKIT_TEXT(cfg->consultants[i].calendar_id),
+		    HUBKIT_INT(now), HUBKIT_INT(now)};
 		rc = exec_args(
 		    db,
 		    "INSERT INTO booking_consultants (name, calendar_id, "
@@ -129,7 +110,7 @@ static int sync_tx(hub_db *db, void *ud)
 			    strcmp(cfg->consultants[k].name, all[i].name) == 0;
 		if (found)
 			continue;
-		db_arg args[] = {ARG_INT(now), ARG_INT(all[i].id)};
+		hubkit_arg args[] = {HUBKIT_INT(now), HUBKIT_INT(all[i].id)};
 		rc = exec_args(db,
 			       "UPDATE booking_consultants SET active = 0, "
 			       "source = 'config_removed', updated_at = ? "
@@ -215,13 +196,13 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 
 	*out = NULL;
 	*n = 0;
-	rc = booking_db_prepare(
-	    db,
+	rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT slot_start, COALESCE(consultant_id, 0) FROM "
 	    "booking_bookings WHERE slot_start >= ? AND "
 	    "slot_start < ? AND status = 'booked' ORDER BY "
 	    "slot_start",
-	    (db_arg[]){ARG_INT(from), ARG_INT(to)}, 2, &st);
+	    (hubkit_arg[]){HUBKIT_INT(from), HUBKIT_INT(to)}, 2, &st);
 	/* counted here rather than by GROUP BY: a covering-index scan in
 	 * slot order, no temporary b-trees */
 	while (rc == HUB_DB_OK &&
@@ -283,11 +264,11 @@ int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
 	*n = 0;
 	hub_date_format(from, f);
 	hub_date_format(to, t);
-	rc = booking_db_prepare(
-	    db,
-	    "SELECT date, time, reason FROM booking_blocks "
-	    "WHERE date >= ? AND date <= ? ORDER BY date, time",
-	    (db_arg[]){ARG_TEXT(f), ARG_TEXT(t)}, 2, &st);
+	rc = hubkit_prepare(BOOKING_SQL, db,
+			    "SELECT date, time, reason FROM booking_blocks "
+			    "WHERE date >= ? AND date <= ? ORDER BY date, time",
+			    (hubkit_arg[]){HUBKIT_TEXT(f), HUBKIT_TEXT(t)}, 2,
+			    &st);
 	while (rc == HUB_DB_OK &&
 	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
 		hub_date d;
@@ -339,11 +320,11 @@ int booking_db_blocked(hub_db *db, hub_date d, int minute, char *reason,
 	if (minute >= 0)
 		snprintf(hhmm, sizeof(hhmm), "%02d:%02d", minute / 60,
 			 minute % 60);
-	rc = booking_db_prepare(
-	    db,
+	rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT reason FROM booking_blocks WHERE date = ? "
 	    "AND (time = '' OR time = ?) ORDER BY time LIMIT 1",
-	    (db_arg[]){ARG_TEXT(date), ARG_TEXT(hhmm)}, 2, &st);
+	    (hubkit_arg[]){HUBKIT_TEXT(date), HUBKIT_TEXT(hhmm)}, 2, &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -384,11 +365,11 @@ void booking_db_read(hub_stmt *st, booking_row *r)
 	col_copy(st, 18, r->legacy_id, sizeof(r->legacy_id));
 }
 
-int booking_db_select_one(hub_db *db, const char *sql,
-			  const booking_db_arg *args, int n, booking_row *r)
+int booking_db_select_one(hub_db *db, const char *sql, const hubkit_arg *args,
+			  int n, booking_row *r)
 {
 	hub_stmt *st = NULL;
-	int rc = booking_db_prepare(db, sql, args, n, &st);
+	int rc = hubkit_prepare(BOOKING_SQL, db, sql, args, n, &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st);
 	if (rc == HUB_DB_ROW)
@@ -397,8 +378,8 @@ int booking_db_select_one(hub_db *db, const char *sql,
 	return rc;
 }
 
-int booking_db_find(hub_db *db, const char *sql, const booking_db_arg *args,
-		    int n, booking_row *r)
+int booking_db_find(hub_db *db, const char *sql, const hubkit_arg *args, int n,
+		    booking_row *r)
 {
 	int rc = booking_db_select_one(db, sql, args, n, r);
 	if (rc == HUB_DB_ROW)
@@ -411,7 +392,7 @@ int booking_db_find(hub_db *db, const char *sql, const booking_db_arg *args,
 int booking_db_get(hub_db *db, int64_t id, booking_row *r)
 {
 	return booking_db_find(db, "SELECT " BOOKING_DB_COLS "WHERE b.id = ?",
-			       (db_arg[]){ARG_INT(id)}, 1, r);
+			       (hubkit_arg[]){HUBKIT_INT(id)}, 1, r);
 }
 
 int booking_db_lock_slot(hub_db *db, int64_t slot_start)
@@ -421,17 +402,17 @@ int booking_db_lock_slot(hub_db *db, int64_t slot_start)
 			 "version) VALUES (?, 1) ON CONFLICT (slot_start) "
 			 "DO UPDATE SET version = "
 			 "booking_slot_locks.version + 1",
-			 (db_arg[]){ARG_INT(slot_start)}, 1);
+			 (hubkit_arg[]){HUBKIT_INT(slot_start)}, 1);
 }
 
 int booking_db_slot_count(hub_db *db, int64_t slot_start, int64_t cid,
 			  int64_t exclude_id, int *total, int *for_cons)
 {
 	hub_stmt *st = NULL;
-	db_arg args[] = {ARG_INT(cid > 0 ? cid : -1), ARG_INT(slot_start),
-			 ARG_INT(exclude_id)};
-	int rc = booking_db_prepare(
-	    db,
+	hubkit_arg args[] = {HUBKIT_INT(cid > 0 ? cid : -1),
+			     HUBKIT_INT(slot_start), HUBKIT_INT(exclude_id)};
+	int rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN consultant_id = ? "
 	    "THEN 1 ELSE 0 END), 0) FROM booking_bookings WHERE "
 	    "slot_start = ? AND status = 'booked' AND id <> ?",
@@ -454,28 +435,28 @@ int booking_db_insert(hub_db *db, booking_row *r)
 	hub_stmt *st = NULL;
 	char *key = booking_customer_key(r->last_name, r->first_name);
 	int rc = key ? HUB_DB_OK : HUB_DB_ERROR;
-	db_arg args[] = {ARG_INT(r->slot_start),
-			 ARG_INT(r->slot_end),
-			 ARG_TEXT(r->first_name),
-			 ARG_TEXT(r->last_name),
-			 ARG_TEXT(key),
-			 ARG_TEXT(r->description),
-			 ARG_TEXT(r->category),
-			 ARG_TEXT(r->color_id),
-			 arg_pos_or_null(r->consultant_id),
-			 ARG_TEXT(r->booked_by),
-			 ARG_INT(r->created_at),
-			 ARG_TEXT(r->status),
-			 ARG_TEXT(r->outcome),
-			 ARG_TEXT(r->outcome_source),
-			 arg_pos_or_null(r->outcome_at),
-			 arg_text_or_null(r->cancel_reason),
-			 ARG_INT(r->updated_at),
-			 arg_text_or_null(r->legacy_id)};
+	hubkit_arg args[] = {HUBKIT_INT(r->slot_start),
+			     HUBKIT_INT(r->slot_end),
+			     HUBKIT_TEXT(r->first_name),
+			     HUBKIT_TEXT(r->last_name),
+			     HUBKIT_TEXT(key),
+			     HUBKIT_TEXT(r->description),
+			     HUBKIT_TEXT(r->category),
+			     HUBKIT_TEXT(r->color_id),
+			     arg_pos_or_null(r->consultant_id),
+			     HUBKIT_TEXT(r->booked_by),
+			     HUBKIT_INT(r->created_at),
+			     HUBKIT_TEXT(r->status),
+			     HUBKIT_TEXT(r->outcome),
+			     HUBKIT_TEXT(r->outcome_source),
+			     arg_pos_or_null(r->outcome_at),
+			     arg_text_or_null(r->cancel_reason),
+			     HUBKIT_INT(r->updated_at),
+			     arg_text_or_null(r->legacy_id)};
 
 	if (rc == HUB_DB_OK)
-		rc = booking_db_prepare(
-		    db,
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "INSERT INTO booking_bookings (slot_start, slot_end, "
 		    "first_name, last_name, customer_key, description, "
 		    "category, color_id, consultant_id, booked_by, "
@@ -500,20 +481,20 @@ int booking_db_insert(hub_db *db, booking_row *r)
 
 int booking_db_update(hub_db *db, const booking_row *r, const char *actor)
 {
-	db_arg args[] = {ARG_INT(r->slot_start),
-			 ARG_INT(r->slot_end),
-			 arg_pos_or_null(r->consultant_id),
-			 ARG_TEXT(r->status),
-			 ARG_TEXT(r->outcome),
-			 ARG_TEXT(r->outcome_source),
-			 arg_pos_or_null(r->outcome_at),
-			 arg_text_or_null(r->cancel_reason),
-			 ARG_TEXT(r->status),
-			 ARG_INT(r->updated_at),
-			 ARG_TEXT(r->status),
-			 ARG_TEXT(actor),
-			 ARG_INT(r->updated_at),
-			 ARG_INT(r->id)};
+	hubkit_arg args[] = {HUBKIT_INT(r->slot_start),
+			     HUBKIT_INT(r->slot_end),
+			     arg_pos_or_null(r->consultant_id),
+			     HUBKIT_TEXT(r->status),
+			     HUBKIT_TEXT(r->outcome),
+			     HUBKIT_TEXT(r->outcome_source),
+			     arg_pos_or_null(r->outcome_at),
+			     arg_text_or_null(r->cancel_reason),
+			     HUBKIT_TEXT(r->status),
+			     HUBKIT_INT(r->updated_at),
+			     HUBKIT_TEXT(r->status),
+			     HUBKIT_TEXT(actor),
+			     HUBKIT_INT(r->updated_at),
+			     HUBKIT_INT(r->id)};
 	return exec_args(
 	    db,
 	    "UPDATE booking_bookings SET slot_start = ?, slot_end = ?, "
@@ -532,8 +513,9 @@ int booking_db_history_add(hub_db *db, int64_t booking_id, int64_t at,
 			   const char *actor, const char *action,
 			   const char *detail)
 {
-	db_arg args[] = {ARG_INT(booking_id), ARG_INT(at), ARG_TEXT(actor),
-			 ARG_TEXT(action), ARG_TEXT(detail ? detail : "{}")};
+	hubkit_arg args[] = {HUBKIT_INT(booking_id), HUBKIT_INT(at),
+			     HUBKIT_TEXT(actor), HUBKIT_TEXT(action),
+			     HUBKIT_TEXT(detail ? detail : "{}")};
 	return exec_args(db,
 			 "INSERT INTO booking_history (booking_id, at, "
 			 "actor, action, detail) VALUES (?, ?, ?, ?, ?)",
@@ -545,11 +527,10 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b)
 	hub_stmt *st = NULL;
 	int rc, first = 1;
 
-	rc = booking_db_prepare(
-	    db,
-	    "SELECT at, actor, action, detail FROM "
-	    "booking_history WHERE booking_id = ? ORDER BY id",
-	    (db_arg[]){ARG_INT(booking_id)}, 1, &st);
+	rc = hubkit_prepare(BOOKING_SQL, db,
+			    "SELECT at, actor, action, detail FROM "
+			    "booking_history WHERE booking_id = ? ORDER BY id",
+			    (hubkit_arg[]){HUBKIT_INT(booking_id)}, 1, &st);
 	booking_buf_puts(b, "[");
 	while (rc == HUB_DB_OK &&
 	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
@@ -595,12 +576,12 @@ int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,
 			char hash[65], int *status, char **response)
 {
 	hub_stmt *st = NULL;
-	int rc = booking_db_prepare(
-	    db,
+	int rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT request_hash, status, response FROM "
 	    "booking_idempotency WHERE user_id = ? AND "
 	    "idem_key = ?",
-	    (db_arg[]){ARG_INT(user_id), ARG_TEXT(key)}, 2, &st);
+	    (hubkit_arg[]){HUBKIT_INT(user_id), HUBKIT_TEXT(key)}, 2, &st);
 	*response = NULL;
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st);
@@ -621,9 +602,9 @@ int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,
 int booking_db_idem_put(hub_db *db, int64_t user_id, const char *key,
 			const char *hash, int status, const char *response)
 {
-	db_arg args[] = {ARG_INT(user_id),   ARG_TEXT(key),
-			 ARG_TEXT(hash),     ARG_INT(status),
-			 ARG_TEXT(response), ARG_INT(time(NULL))};
+	hubkit_arg args[] = {HUBKIT_INT(user_id),   HUBKIT_TEXT(key),
+			     HUBKIT_TEXT(hash),	    HUBKIT_INT(status),
+			     HUBKIT_TEXT(response), HUBKIT_INT(time(NULL))};
 	return exec_args(db,
 			 "INSERT INTO booking_idempotency (user_id, "
 			 "idem_key, request_hash, status, response, "
@@ -636,6 +617,6 @@ int booking_db_idem_purge(hub_db *db, int64_t before)
 	int rc = exec_args(db,
 			   "DELETE FROM booking_idempotency WHERE "
 			   "created_at < ?",
-			   (db_arg[]){ARG_INT(before)}, 1);
+			   (hubkit_arg[]){HUBKIT_INT(before)}, 1);
 	return rc == HUB_DB_OK ? BOOKING_API->db_changes(db) : rc;
 }

@@ -59,60 +59,49 @@ static void item_json(booking_buf *b, const block_item *it)
 	booking_buf_puts(b, "}");
 }
 
-int booking_h_blocks_list(hub_req *req, void *ud)
-{
-	hub_db *db = BOOKING_API->db();
-	hub_date from, to, today = hub_date_today();
-	int has_from, has_to, rc, n = 0, cap = 64;
-	int y0, y1;
-	block_item *items = NULL;
-	hub_stmt *st = NULL;
-	booking_buf b;
-	(void)ud;
+/* A growing list of block_items. */
+typedef struct block_list {
+	block_item *items;
+	int n, cap;
+} block_list;
 
-	if (booking_query_date(req, "from", &from, &has_from) != 0 ||
-	    booking_query_date(req, "to", &to, &has_to) != 0)
-		return 0;
-	if (has_from && has_to && hub_date_diff(to, from) < 0)
-		return hubkit_invalid(BOOKING_API, req, "to",
-				      "must not be before 'from'");
-	if (!db)
-		return booking_reply_db_error(req, db, HUB_DB_ERROR);
-	items = malloc(sizeof(*items) * (size_t)cap);
-	rc = items ? BOOKING_API->db_prepare(
-			 db,
-			 "SELECT date, time, reason, added_by, "
-			 "added_at FROM booking_blocks WHERE date >= "
-			 "? AND date <= ? ORDER BY date, time",
-			 &st)
-		   : HUB_DB_ERROR;
-	{
-		char f[11] = "0000-00-00", t[11] = "9999-99-99";
-		if (has_from)
-			hub_date_format(from, f);
-		if (has_to)
-			hub_date_format(to, t);
-		if (rc == HUB_DB_OK)
-			rc = BOOKING_API->stmt_bind_text(st, 1, f);
-		if (rc == HUB_DB_OK)
-			rc = BOOKING_API->stmt_bind_text(st, 2, t);
+/* A new zeroed item at the end of l; NULL when out of memory. */
+static block_item *block_list_push(block_list *l)
+{
+	block_item *it;
+	if (l->n == l->cap) {
+		int ncap = l->cap ? l->cap * 2 : 64;
+		block_item *ni =
+		    realloc(l->items, sizeof(*l->items) * (size_t)ncap);
+		if (!ni)
+			return NULL;
+		l->items = ni;
+		l->cap = ncap;
 	}
+	it = &l->items[l->n++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+/* Appends the stored blocked days and slots of [f, t] (dates as text) to
+ * l. Returns HUB_DB_DONE or an error. */
+static int blocks_read(hub_db *db, const char *f, const char *t, block_list *l)
+{
+	hub_stmt *st = NULL;
+	int rc =
+	    hubkit_prepare(BOOKING_SQL, db,
+			   "SELECT date, time, reason, added_by, "
+			   "added_at FROM booking_blocks WHERE date >= "
+			   "? AND date <= ? ORDER BY date, time",
+			   HUBKIT_ARGS(HUBKIT_TEXT(f), HUBKIT_TEXT(t)), &st);
 	while (rc == HUB_DB_OK &&
 	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
-		block_item *it;
-		rc = HUB_DB_OK;
-		if (n == cap) {
-			block_item *ni =
-			    realloc(items, sizeof(*items) * (size_t)cap * 2);
-			if (!ni) {
-				rc = HUB_DB_ERROR;
-				break;
-			}
-			items = ni;
-			cap *= 2;
+		block_item *it = block_list_push(l);
+		if (!it) {
+			rc = HUB_DB_ERROR;
+			break;
 		}
-		it = &items[n++];
-		memset(it, 0, sizeof(*it));
+		rc = HUB_DB_OK;
 		snprintf(it->date, sizeof(it->date), "%s",
 			 BOOKING_API->col_text(st, 0));
 		snprintf(it->time, sizeof(it->time), "%s",
@@ -124,16 +113,14 @@ int booking_h_blocks_list(hub_req *req, void *ud)
 		it->added_at = BOOKING_API->col_int(st, 4);
 	}
 	BOOKING_API->stmt_finalize(st);
-	if (rc != HUB_DB_DONE) {
-		free(items);
-		return booking_reply_db_error(req, db,
-					      rc < 0 ? rc : HUB_DB_ERROR);
-	}
-	/* holidays: the current and next year, or the years of the range */
-	y0 = has_from ? from.y : today.y;
-	y1 = has_to ? to.y : (has_from ? from.y + 1 : today.y + 1);
-	if (y1 - y0 > 10)
-		y1 = y0 + 10;
+	return rc;
+}
+
+/* Appends the public holidays of years y0..y1 that fall into the range
+ * (from when has_from, to when has_to) to l; stops when out of memory. */
+static void blocks_add_holidays(block_list *l, int y0, int y1, hub_date from,
+				int has_from, hub_date to, int has_to)
+{
 	for (int y = y0; y <= y1; y++) {
 		booking_holiday h[32];
 		int k = booking_holidays(booking_m.cfg.state, y, h, 32);
@@ -142,33 +129,70 @@ int booking_h_blocks_list(hub_req *req, void *ud)
 			if ((has_from && hub_date_diff(h[i].date, from) < 0) ||
 			    (has_to && hub_date_diff(h[i].date, to) > 0))
 				continue;
-			if (n == cap) {
-				block_item *ni = realloc(
-				    items, sizeof(*items) * (size_t)cap * 2);
-				if (!ni)
-					break;
-				items = ni;
-				cap *= 2;
-			}
-			it = &items[n++];
-			memset(it, 0, sizeof(*it));
+			it = block_list_push(l);
+			if (!it)
+				return;
 			hub_date_format(h[i].date, it->date);
 			snprintf(it->reason, sizeof(it->reason), "%s",
 				 h[i].name);
 			it->holiday = 1;
 		}
 	}
-	qsort(items, (size_t)n, sizeof(*items), item_cmp);
+}
+
+/* Sorts the list and answers it as one page. */
+static int blocks_reply(hub_req *req, block_list *l)
+{
+	booking_buf b;
+	if (l->n > 1)
+		qsort(l->items, (size_t)l->n, sizeof(*l->items), item_cmp);
 	booking_buf_init(&b);
 	booking_buf_puts(&b, "{\"items\":[");
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < l->n; i++) {
 		if (i)
 			booking_buf_puts(&b, ",");
-		item_json(&b, &items[i]);
+		item_json(&b, &l->items[i]);
 	}
 	booking_buf_puts(&b, "],\"next_cursor\":null}");
-	free(items);
 	return booking_reply_buf(req, 200, &b);
+}
+
+int booking_h_blocks_list(hub_req *req, void *ud)
+{
+	hub_db *db = BOOKING_API->db();
+	hub_date from, to, today = hub_date_today();
+	char f[11] = "0000-00-00", t[11] = "9999-99-99";
+	int has_from, has_to, rc, y0, y1;
+	block_list l = {NULL, 0, 0};
+	(void)ud;
+
+	if (booking_query_date(req, "from", &from, &has_from) != 0 ||
+	    booking_query_date(req, "to", &to, &has_to) != 0)
+		return 0;
+	if (has_from && has_to && hub_date_diff(to, from) < 0)
+		return hubkit_invalid(BOOKING_API, req, "to",
+				      "must not be before 'from'");
+	if (!db)
+		return booking_reply_db_error(req, db, HUB_DB_ERROR);
+	if (has_from)
+		hub_date_format(from, f);
+	if (has_to)
+		hub_date_format(to, t);
+	rc = blocks_read(db, f, t, &l);
+	if (rc != HUB_DB_DONE) {
+		free(l.items);
+		return booking_reply_db_error(req, db,
+					      rc < 0 ? rc : HUB_DB_ERROR);
+	}
+	/* holidays: the current and next year, or the years of the range */
+	y0 = has_from ? from.y : today.y;
+	y1 = has_to ? to.y : (has_from ? from.y + 1 : today.y + 1);
+	if (y1 - y0 > 10)
+		y1 = y0 + 10;
+	blocks_add_holidays(&l, y0, y1, from, has_from, to, has_to);
+	rc = blocks_reply(req, &l);
+	free(l.items);
+	return rc;
 }
 
 /* Checks a "time" value for date d: a start of the grid that day.
@@ -201,29 +225,26 @@ static int block_add_fn(hub_db *db, void *ud)
 	block_tx *t = ud;
 	hub_stmt *st = NULL;
 	char target[24];
-	booking_db_arg args[] = {
-	    BOOKING_ARG_TEXT(t->date), BOOKING_ARG_TEXT(t->time),
-	    BOOKING_ARG_TEXT(t->reason), BOOKING_ARG_TEXT(t->user),
-	    BOOKING_ARG_INT(time(NULL))};
-	int rc = booking_db_prepare(db,
-				    "INSERT INTO booking_blocks (date, time, "
-				    "reason, added_by, added_at) VALUES (?, "
-				    "?, ?, ?, ?)",
-				    args, 5, &st);
+	hubkit_arg args[] = {HUBKIT_TEXT(t->date), HUBKIT_TEXT(t->time),
+			     HUBKIT_TEXT(t->reason), HUBKIT_TEXT(t->user),
+			     HUBKIT_INT(time(NULL))};
+	int rc = hubkit_prepare(BOOKING_SQL, db,
+				"INSERT INTO booking_blocks (date, time, "
+				"reason, added_by, added_at) VALUES (?, "
+				"?, ?, ?, ?)",
+				args, 5, &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st);
 	BOOKING_API->stmt_finalize(st);
 	st = NULL;
 	if (rc != HUB_DB_DONE)
 		return rc < 0 ? rc : HUB_DB_ERROR;
-	rc = booking_db_prepare(
-	    db,
+	rc = hubkit_prepare(
+	    BOOKING_SQL, db,
 	    "SELECT COUNT(*) FROM booking_bookings WHERE "
 	    "slot_start >= ? AND slot_start < ? AND status = "
 	    "'booked'",
-	    (booking_db_arg[]){BOOKING_ARG_INT(t->from),
-			       BOOKING_ARG_INT(t->to)},
-	    2, &st);
+	    (hubkit_arg[]){HUBKIT_INT(t->from), HUBKIT_INT(t->to)}, 2, &st);
 	if (rc == HUB_DB_OK && BOOKING_API->stmt_step(st) == HUB_DB_ROW)
 		t->affected = (int)BOOKING_API->col_int(st, 0);
 	BOOKING_API->stmt_finalize(st);
@@ -328,11 +349,10 @@ static int block_del_fn(hub_db *db, void *ud)
 	block_tx *t = ud;
 	hub_stmt *st = NULL;
 	char target[24];
-	int rc = booking_db_prepare(
-	    db, "DELETE FROM booking_blocks WHERE date = ? AND time = ?",
-	    (booking_db_arg[]){BOOKING_ARG_TEXT(t->date),
-			       BOOKING_ARG_TEXT(t->time)},
-	    2, &st);
+	int rc = hubkit_prepare(
+	    BOOKING_SQL, db,
+	    "DELETE FROM booking_blocks WHERE date = ? AND time = ?",
+	    (hubkit_arg[]){HUBKIT_TEXT(t->date), HUBKIT_TEXT(t->time)}, 2, &st);
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
 							       : HUB_DB_ERROR;
@@ -411,16 +431,16 @@ static int cons_fn(hub_db *db, void *ud)
 	int rc;
 
 	if (t->id == 0) {
-		booking_db_arg args[] = {
-		    BOOKING_ARG_TEXT(t->name),
-		    BOOKING_ARG_TEXT(t->email ? t->email : ""),
-		    BOOKING_ARG_TEXT(t->calendar_id ? t->calendar_id : ""),
-		    BOOKING_ARG_INT(t->active < 0 ? 1 : t->active),
-		    BOOKING_ARG_INT(t->capacity < 0 ? 0 : t->capacity),
-		    BOOKING_ARG_INT(now),
-		    BOOKING_ARG_INT(now)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    HUBKIT_TEXT(t->name),
+		    HUBKIT_TEXT(t->email ? t->email : ""),
+		    HUBKIT_TEXT(t->calendar_id ? t->calendar_id : ""),
+		    HUBKIT_INT(t->active < 0 ? 1 : t->active),
+		    HUBKIT_INT(t->capacity < 0 ? 0 : t->capacity),
+		    HUBKIT_INT(now),
+		    HUBKIT_INT(now)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "INSERT INTO booking_consultants (name, email, "
 		    "calendar_id, active, capacity, source, created_at, "
 		    "updated_at) VALUES (?, ?, ?, ?, ?, 'admin', ?, ?) "
@@ -438,18 +458,17 @@ static int cons_fn(hub_db *db, void *ud)
 		}
 		BOOKING_API->stmt_finalize(st);
 	} else {
-		booking_db_arg args[] = {
-		    t->email ? BOOKING_ARG_TEXT(t->email) : BOOKING_ARG_NULL,
-		    t->calendar_id ? BOOKING_ARG_TEXT(t->calendar_id)
-				   : BOOKING_ARG_NULL,
-		    BOOKING_ARG_INT(t->capacity),
-		    BOOKING_ARG_INT(t->capacity),
-		    BOOKING_ARG_INT(t->active),
-		    BOOKING_ARG_INT(t->active),
-		    BOOKING_ARG_INT(now),
-		    BOOKING_ARG_INT(t->id)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    t->email ? HUBKIT_TEXT(t->email) : HUBKIT_NULL,
+		    t->calendar_id ? HUBKIT_TEXT(t->calendar_id) : HUBKIT_NULL,
+		    HUBKIT_INT(t->capacity),
+		    HUBKIT_INT(t->capacity),
+		    HUBKIT_INT(t->active),
+		    HUBKIT_INT(t->active),
+		    HUBKIT_INT(now),
+		    HUBKIT_INT(t->id)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "UPDATE booking_consultants SET email = COALESCE(?, "
 		    "email), calendar_id = COALESCE(?, calendar_id), "
 		    "capacity = CASE WHEN ? < 0 THEN capacity ELSE ? END, "

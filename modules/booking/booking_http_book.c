@@ -186,157 +186,164 @@ static int resolve_consultant(hub_req *req, hub_db *db, const cJSON *v,
 	return 0;
 }
 
-int booking_h_create(hub_req *req, void *ud)
-{
-	static const char *const fields[] = {
-	    "start",	"first_name", "last_name", "description",
-	    "category", "consultant", NULL};
-	const booking_config *cfg = &booking_m.cfg;
-	hub_db *db = BOOKING_API->db();
-	int64_t now = (int64_t)time(NULL);
-	cJSON *body = NULL;
+/* The validated members of a create request (borrowed from the body). */
+typedef struct create_fields {
 	const char *start, *first, *last, *desc, *cat, *color;
-	hub_user u;
-	create_tx t;
+} create_fields;
+
+/* Step 1, before anything else is checked again: a retry with a known
+ * Idempotency-Key gets its first answer (the slot may be past or full by
+ * now). Returns 1 when the request was answered, 0 to go on. */
+static int create_replay_early(hub_req *req, hub_db *db, create_tx *t)
+{
 	int rc;
-	(void)ud;
+	if (!t->idem_key)
+		return 0;
+	request_hash(req, t->hash);
+	rc = booking_db_idem_get(db, t->user->id, t->idem_key, t->replay_hash,
+				 &t->replay_status, &t->replay);
+	if (rc == HUB_DB_OK) {
+		reply_replay(req, t);
+		return 1;
+	}
+	if (rc != HUB_DB_ENOTFOUND) {
+		booking_reply_db_error(req, db, rc);
+		return 1;
+	}
+	return 0;
+}
 
-	memset(&t, 0, sizeof(t));
-	if (booking_req_user(req, &u) != 0)
-		return 0;
-	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
-		return 0;
-	t.idem_key = BOOKING_API->req_header(req, "Idempotency-Key");
-	if (t.idem_key && !idem_key_ok(t.idem_key)) {
-		hubkit_invalid(BOOKING_API, req, "Idempotency-Key",
-			       "must be 1 to 200 visible ASCII characters");
-		goto out;
-	}
-	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0)
-		goto out;
-	if (!db) {
-		booking_reply_db_error(req, db, HUB_DB_ERROR);
-		goto out;
-	}
-	t.req = req;
-	t.user = &u;
-	if (t.idem_key) {
-		/* a retry gets its first answer before anything is checked
-		 * again (the slot may be past or full by now) */
-		request_hash(req, t.hash);
-		rc = booking_db_idem_get(db, u.id, t.idem_key, t.replay_hash,
-					 &t.replay_status, &t.replay);
-		if (rc == HUB_DB_OK) {
-			reply_replay(req, &t);
-			goto out;
-		}
-		if (rc != HUB_DB_ENOTFOUND) {
-			booking_reply_db_error(req, db, rc);
-			goto out;
-		}
-	}
+/* Answers 422 for a category that is not configured, listing those that
+ * are. Returns -1. */
+static int reply_bad_category(hub_req *req, const booking_config *cfg)
+{
+	char why[300];
+	size_t o = (size_t)snprintf(why, sizeof(why), "must be one of");
+	for (int i = 0; i < cfg->categories.n && o < sizeof(why); i++)
+		o += (size_t)snprintf(why + o, sizeof(why) - o, "%s %s",
+				      i ? "," : "", cfg->categories.e[i].name);
+	return hubkit_invalid(BOOKING_API, req, "category", why);
+}
+
+/* Step 2: the members of the body into *f (category defaulted, its colour
+ * looked up). Answers 422 naming the field and returns -1 when one is
+ * invalid. */
+static int create_read_fields(hub_req *req, const cJSON *body, create_fields *f)
+{
 	if (hubkit_str_field(BOOKING_API, req, body, "start", 1, 1, 64,
-			     &start) != 0 ||
+			     &f->start) != 0 ||
 	    hubkit_str_field(BOOKING_API, req, body, "first_name", 1, 1, 100,
-			     &first) != 0 ||
+			     &f->first) != 0 ||
 	    hubkit_str_field(BOOKING_API, req, body, "last_name", 1, 1, 100,
-			     &last) != 0 ||
+			     &f->last) != 0 ||
 	    hubkit_str_field(BOOKING_API, req, body, "description", 0, 0, 500,
-			     &desc) != 0 ||
+			     &f->desc) != 0 ||
 	    hubkit_str_field(BOOKING_API, req, body, "category", 0, 1, 31,
-			     &cat) != 0)
-		goto out;
-	if (strchr(first, '\n') || strchr(last, '\n')) {
-		hubkit_invalid(BOOKING_API, req,
-			       strchr(first, '\n') ? "first_name" : "last_name",
-			       "must be one line");
-		goto out;
-	}
-	if (!cat)
-		cat = "normal";
-	color = booking_category_color(&cfg->categories, cat);
-	if (!color) {
-		char why[300];
-		size_t o = (size_t)snprintf(why, sizeof(why), "must be one of");
-		for (int i = 0; i < cfg->categories.n && o < sizeof(why); i++)
-			o += (size_t)snprintf(why + o, sizeof(why) - o, "%s %s",
-					      i ? "," : "",
-					      cfg->categories.e[i].name);
-		hubkit_invalid(BOOKING_API, req, "category", why);
-		goto out;
-	}
-	if (booking_check_start(req, "start", start, now, &t.slot) != 0)
-		goto out;
-	if (resolve_consultant(
-		req, db, cJSON_GetObjectItemCaseSensitive(body, "consultant"),
-		&t.row) != 0)
-		goto out;
+			     &f->cat) != 0)
+		return -1;
+	if (strchr(f->first, '\n') || strchr(f->last, '\n'))
+		return hubkit_invalid(BOOKING_API, req,
+				      strchr(f->first, '\n') ? "first_name"
+							     : "last_name",
+				      "must be one line");
+	if (!f->cat)
+		f->cat = "normal";
+	f->color = booking_category_color(&booking_m.cfg.categories, f->cat);
+	if (!f->color)
+		return reply_bad_category(req, &booking_m.cfg);
+	return 0;
+}
 
-	/* 409s: blocked, then capacity */
-	rc =
-	    booking_slot_lookup(db, &t.slot, t.row.consultant_id, now, &t.info);
+/* Step 3: the slot as it stands (t->slot and t->row.consultant_id set):
+ * answers 409 when it is blocked or the chosen consultant has no place
+ * in it at all, or the storage error, and returns -1; 0 to go on. */
+static int create_slot_lookup(hub_req *req, hub_db *db, create_tx *t,
+			      int64_t now)
+{
+	int rc = booking_slot_lookup(db, &t->slot, t->row.consultant_id, now,
+				     &t->info);
 	if (rc != HUB_DB_OK) {
 		booking_reply_db_error(req, db, rc);
-		goto out;
+		return -1;
 	}
-	if (t.info.blocked) {
-		booking_reply_blocked(req, t.info.reason);
-		goto out;
+	if (t->info.blocked) {
+		booking_reply_blocked(req, t->info.reason);
+		return -1;
 	}
-	t.row.slot_start = t.slot.start;
-	t.row.slot_end = t.slot.start + (int64_t)cfg->slot_minutes * 60;
-	snprintf(t.row.first_name, sizeof(t.row.first_name), "%s", first);
-	snprintf(t.row.last_name, sizeof(t.row.last_name), "%s", last);
-	snprintf(t.row.description, sizeof(t.row.description), "%s",
-		 desc ? desc : "");
-	snprintf(t.row.category, sizeof(t.row.category), "%s", cat);
-	snprintf(t.row.color_id, sizeof(t.row.color_id), "%s", color);
-	snprintf(t.row.booked_by, sizeof(t.row.booked_by), "%s", u.username);
-	snprintf(t.row.status, sizeof(t.row.status), "booked");
-	snprintf(t.row.outcome, sizeof(t.row.outcome), "pending");
-	snprintf(t.row.outcome_source, sizeof(t.row.outcome_source), "none");
-	t.row.created_at = t.row.updated_at = now;
-	if (t.row.consultant_id > 0 && t.info.cons_capacity <= 0) {
+	if (t->row.consultant_id > 0 && t->info.cons_capacity <= 0) {
 		booking_reply_full(
-		    req, db, &t.slot, t.row.consultant_id, now,
+		    req, db, &t->slot, t->row.consultant_id, now,
 		    "the consultant is not available for this slot");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	rc = BOOKING_API->db_transaction(db, create_fn, &t);
-	if (rc == HUB_DB_ECONSTRAINT && t.idem_key) {
-		/* a concurrent request with the same key won */
-		free(t.replay);
-		t.replay = NULL;
-		if (booking_db_idem_get(db, u.id, t.idem_key, t.replay_hash,
-					&t.replay_status,
-					&t.replay) == HUB_DB_OK)
+/* Step 4: the new booking's row from the validated fields. */
+static void create_fill_row(booking_row *r, const create_fields *f,
+			    const booking_slot_ref *slot, const char *by,
+			    int64_t now)
+{
+	r->slot_start = slot->start;
+	r->slot_end = slot->start + (int64_t)booking_m.cfg.slot_minutes * 60;
+	snprintf(r->first_name, sizeof(r->first_name), "%s", f->first);
+	snprintf(r->last_name, sizeof(r->last_name), "%s", f->last);
+	snprintf(r->description, sizeof(r->description), "%s",
+		 f->desc ? f->desc : "");
+	snprintf(r->category, sizeof(r->category), "%s", f->cat);
+	snprintf(r->color_id, sizeof(r->color_id), "%s", f->color);
+	snprintf(r->booked_by, sizeof(r->booked_by), "%s", by);
+	snprintf(r->status, sizeof(r->status), "booked");
+	snprintf(r->outcome, sizeof(r->outcome), "pending");
+	snprintf(r->outcome_source, sizeof(r->outcome_source), "none");
+	r->created_at = r->updated_at = now;
+}
+
+/* Step 5: the transaction (create_fn). When a concurrent request with the
+ * same Idempotency-Key won the race, its answer is loaded and
+ * BOOKING_TX_REPLAY returned. Returns HUB_DB_OK, a BOOKING_TX_* code or a
+ * storage error. */
+static int create_run_tx(hub_db *db, create_tx *t)
+{
+	int rc = BOOKING_API->db_transaction(db, create_fn, t);
+	if (rc == HUB_DB_ECONSTRAINT && t->idem_key) {
+		free(t->replay);
+		t->replay = NULL;
+		if (booking_db_idem_get(db, t->user->id, t->idem_key,
+					t->replay_hash, &t->replay_status,
+					&t->replay) == HUB_DB_OK)
 			rc = BOOKING_TX_REPLAY;
 	}
+	return rc;
+}
+
+/* Step 6: the answer for the transaction's result rc. */
+static void create_reply(hub_req *req, hub_db *db, const create_tx *t, int rc,
+			 int64_t now)
+{
+	char loc[64];
 	switch (rc) {
-	case HUB_DB_OK: {
-		char loc[64];
+	case HUB_DB_OK:
 		booking_changed();
 		BOOKING_API->metric_add("hub_bookings_total",
 					"action=\"create\"", 1);
 		BOOKING_API->cal_sync_soon();
 		snprintf(loc, sizeof(loc), "/api/v1/bookings/%lld",
-			 (long long)t.row.id);
+			 (long long)t->row.id);
 		BOOKING_API->reply_header(req, "Location", loc);
-		BOOKING_API->reply_json(req, 201, t.response);
+		BOOKING_API->reply_json(req, 201, t->response);
 		break;
-	}
 	case BOOKING_TX_REPLAY:
-		reply_replay(req, &t);
+		reply_replay(req, t);
 		break;
 	case BOOKING_TX_BLOCKED:
-		booking_reply_blocked(req, t.reason);
+		booking_reply_blocked(req, t->reason);
 		break;
 	case BOOKING_TX_FULL:
 		BOOKING_API->metric_add("hub_bookings_rejected_total",
 					"reason=\"slot_full\"", 1);
-		booking_reply_full(req, db, &t.slot, t.row.consultant_id, now,
-				   t.row.consultant_id > 0
+		booking_reply_full(req, db, &t->slot, t->row.consultant_id, now,
+				   t->row.consultant_id > 0
 				       ? "the consultant has no free place in "
 					 "this slot"
 				       : "the slot has no free place");
@@ -344,6 +351,58 @@ int booking_h_create(hub_req *req, void *ud)
 	default:
 		booking_reply_db_error(req, db, rc);
 	}
+}
+
+/* Checks the request up to its fields (Idempotency-Key syntax, known
+ * members, storage present). Answers and returns -1 on failure. */
+static int create_precheck(hub_req *req, hub_db *db, const cJSON *body,
+			   const create_tx *t)
+{
+	static const char *const fields[] = {
+	    "start",	"first_name", "last_name", "description",
+	    "category", "consultant", NULL};
+	if (t->idem_key && !idem_key_ok(t->idem_key))
+		return hubkit_invalid(
+		    BOOKING_API, req, "Idempotency-Key",
+		    "must be 1 to 200 visible ASCII characters");
+	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0)
+		return -1;
+	if (!db) {
+		booking_reply_db_error(req, db, HUB_DB_ERROR);
+		return -1;
+	}
+	return 0;
+}
+
+int booking_h_create(hub_req *req, void *ud)
+{
+	hub_db *db = BOOKING_API->db();
+	int64_t now = (int64_t)time(NULL);
+	cJSON *body = NULL;
+	create_fields f = {0};
+	hub_user u;
+	create_tx t;
+	(void)ud;
+
+	memset(&t, 0, sizeof(t));
+	if (booking_req_user(req, &u) != 0)
+		return 0;
+	if (hubkit_read_json(BOOKING_API, req, &body) != 0)
+		return 0;
+	t.req = req;
+	t.user = &u;
+	t.idem_key = BOOKING_API->req_header(req, "Idempotency-Key");
+	if (create_precheck(req, db, body, &t) != 0 ||
+	    create_replay_early(req, db, &t) != 0 ||
+	    create_read_fields(req, body, &f) != 0 ||
+	    booking_check_start(req, "start", f.start, now, &t.slot) != 0 ||
+	    resolve_consultant(
+		req, db, cJSON_GetObjectItemCaseSensitive(body, "consultant"),
+		&t.row) != 0 ||
+	    create_slot_lookup(req, db, &t, now) != 0)
+		goto out;
+	create_fill_row(&t.row, &f, &t.slot, u.username, now);
+	create_reply(req, db, &t, create_run_tx(db, &t), now);
 out:
 	free(t.response);
 	free(t.replay);

@@ -177,13 +177,11 @@ static int import_blocks(hub_db *db, const char *dir, int *count, char *err,
 		}
 		const char *reason = str_of(it, "reason");
 		const char *by = str_of(it, "added_by");
-		booking_db_arg args[] = {
-		    BOOKING_ARG_TEXT(key),
-		    BOOKING_ARG_TEXT(reason ? reason : "blocked"),
-		    BOOKING_ARG_TEXT(by ? by : "import"),
-		    BOOKING_ARG_INT(added)};
-		rc = booking_db_prepare(
-		    db,
+		hubkit_arg args[] = {
+		    HUBKIT_TEXT(key), HUBKIT_TEXT(reason ? reason : "blocked"),
+		    HUBKIT_TEXT(by ? by : "import"), HUBKIT_INT(added)};
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "INSERT INTO booking_blocks (date, time, reason, "
 		    "added_by, added_at) VALUES (?, '', ?, ?, ?) ON "
 		    "CONFLICT (date, time) DO UPDATE SET reason = "
@@ -311,7 +309,7 @@ static int64_t legacy_lookup(hub_db *db, const char *lid, booking_row *cur)
 {
 	int rc = booking_db_select_one(
 	    db, "SELECT " BOOKING_DB_COLS "WHERE b.legacy_id = ?",
-	    (booking_db_arg[]){BOOKING_ARG_TEXT(lid)}, 1, cur);
+	    (hubkit_arg[]){HUBKIT_TEXT(lid)}, 1, cur);
 	if (rc == HUB_DB_ROW)
 		return cur->id;
 	if (rc == HUB_DB_DONE)
@@ -324,20 +322,20 @@ static int update_facts(hub_db *db, const booking_row *r, int64_t id)
 {
 	hub_stmt *st = NULL;
 	char *key = booking_customer_key(r->last_name, r->first_name);
-	booking_db_arg args[] = {
-	    BOOKING_ARG_INT(r->slot_start),  BOOKING_ARG_INT(r->slot_end),
-	    BOOKING_ARG_TEXT(r->first_name), BOOKING_ARG_TEXT(r->last_name),
-	    BOOKING_ARG_TEXT(key),	     BOOKING_ARG_TEXT(r->category),
-	    BOOKING_ARG_TEXT(r->color_id),   BOOKING_ARG_TEXT(r->booked_by),
-	    BOOKING_ARG_INT(r->created_at),  BOOKING_ARG_INT(id)};
-	int rc = key ? booking_db_prepare(db,
-					  "UPDATE booking_bookings SET "
-					  "slot_start = ?, slot_end = ?, "
-					  "first_name = ?, last_name = ?, "
-					  "customer_key = ?, category = ?, "
-					  "color_id = ?, booked_by = ?, "
-					  "created_at = ? WHERE id = ?",
-					  args, 10, &st)
+	hubkit_arg args[] = {
+	    HUBKIT_INT(r->slot_start),	HUBKIT_INT(r->slot_end),
+	    HUBKIT_TEXT(r->first_name), HUBKIT_TEXT(r->last_name),
+	    HUBKIT_TEXT(key),		HUBKIT_TEXT(r->category),
+	    HUBKIT_TEXT(r->color_id),	HUBKIT_TEXT(r->booked_by),
+	    HUBKIT_INT(r->created_at),	HUBKIT_INT(id)};
+	int rc = key ? hubkit_prepare(BOOKING_SQL, db,
+				      "UPDATE booking_bookings SET "
+				      "slot_start = ?, slot_end = ?, "
+				      "first_name = ?, last_name = ?, "
+				      "customer_key = ?, category = ?, "
+				      "color_id = ?, booked_by = ?, "
+				      "created_at = ? WHERE id = ?",
+				      args, 10, &st)
 		     : HUB_DB_ERROR;
 	if (rc == HUB_DB_OK)
 		rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE ? HUB_DB_OK
@@ -407,12 +405,11 @@ static int apply_line(hub_db *db, const cJSON *o, int is_outcome,
 		/* the outcome line carries the description the booking
 		 * line only measured */
 		hub_stmt *st = NULL;
-		rc = booking_db_prepare(
-		    db,
+		rc = hubkit_prepare(
+		    BOOKING_SQL, db,
 		    "UPDATE booking_bookings SET description = ? WHERE id = ?",
-		    (booking_db_arg[]){
-			BOOKING_ARG_TEXT(str_of(o, "description")),
-			BOOKING_ARG_INT(cur.id)},
+		    (hubkit_arg[]){HUBKIT_TEXT(str_of(o, "description")),
+				   HUBKIT_INT(cur.id)},
 		    2, &st);
 		if (rc == HUB_DB_OK)
 			rc = BOOKING_API->stmt_step(st) == HUB_DB_DONE

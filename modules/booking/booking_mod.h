@@ -9,6 +9,7 @@
 
 #include "booking.h"
 #include "hub_kit.h"
+#include "hub_sql.h"
 
 #include <pthread.h>
 
@@ -16,6 +17,7 @@
  * read-only afterwards; the rest is guarded as noted. */
 typedef struct booking_mod {
 	const hub_api *api;
+	hubkit_sql_ops sql; /* the storage calls of api, for hubkit_prepare */
 	hub_ctx *ctx;
 	booking_config cfg;
 	pthread_mutex_t sync_lock; /* serialises the consultants sync */
@@ -32,6 +34,9 @@ extern booking_mod booking_m;
 
 /* The host API table the module was given at init (booking_m.api). */
 #define BOOKING_API (booking_m.api)
+/* Its storage calls as the kit's prepare-and-bind wants them:
+ * hubkit_prepare(BOOKING_SQL, db, sql, args, n, &st). */
+#define BOOKING_SQL (&booking_m.sql)
 
 /* Positive results of transaction callbacks: not storage errors, but
  * domain answers that roll the transaction back. */
@@ -104,33 +109,16 @@ void booking_db_read(hub_stmt *st, booking_row *r);
 /* Reads booking `id`. Returns HUB_DB_OK, HUB_DB_ENOTFOUND or an error. */
 int booking_db_get(hub_db *db, int64_t id, booking_row *r);
 
-/* One parameter of a statement: an integer, a text or NULL. */
-typedef struct booking_db_arg {
-	char kind; /* 'i' integer, 't' text, 'n' NULL */
-	int64_t i;
-	const char *s;
-} booking_db_arg;
-
-#define BOOKING_ARG_INT(v)  ((booking_db_arg){'i', (int64_t)(v), NULL})
-#define BOOKING_ARG_TEXT(v) ((booking_db_arg){'t', 0, (v)})
-#define BOOKING_ARG_NULL    ((booking_db_arg){'n', 0, NULL})
-
-/* Prepares sql into *st and binds args[0..n) to parameters 1..n in order.
- * Returns HUB_DB_OK or the first error; *st is set either way (possibly
- * NULL) and the caller always finalizes it. */
-int booking_db_prepare(hub_db *db, const char *sql, const booking_db_arg *args,
-		       int n, hub_stmt **st);
-
 /* Reads into *r the first row of sql ("SELECT " BOOKING_DB_COLS "WHERE
  * ...") run with args bound. Returns HUB_DB_ROW (found), HUB_DB_DONE
  * (none) or the error of prepare, bind or step as it came. */
-int booking_db_select_one(hub_db *db, const char *sql,
-			  const booking_db_arg *args, int n, booking_row *r);
+int booking_db_select_one(hub_db *db, const char *sql, const hubkit_arg *args,
+			  int n, booking_row *r);
 
 /* booking_db_select_one as HUB_DB_OK with *r, HUB_DB_ENOTFOUND, or an
  * error (HUB_DB_ERROR for any other result). */
-int booking_db_find(hub_db *db, const char *sql, const booking_db_arg *args,
-		    int n, booking_row *r);
+int booking_db_find(hub_db *db, const char *sql, const hubkit_arg *args, int n,
+		    booking_row *r);
 
 /* Serialises writers of one slot: makes sure its lock row exists and
  * updates it, which holds the row lock to the end of the transaction on

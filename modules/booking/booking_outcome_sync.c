@@ -45,14 +45,12 @@ static int find_booking(hub_db *db, const hub_cal_event *ev, booking_row *r)
 	key = booking_customer_key(last, first);
 	if (!key)
 		return HUB_DB_ERROR;
-	rc =
-	    booking_db_find(db,
-			    "SELECT " BOOKING_DB_COLS
-			    "WHERE b.slot_start = ? AND b.customer_key = ? AND "
-			    "b.legacy_id IS NOT NULL ORDER BY b.id LIMIT 1",
-			    (booking_db_arg[]){BOOKING_ARG_INT(ev->start_utc),
-					       BOOKING_ARG_TEXT(key)},
-			    2, r);
+	rc = booking_db_find(
+	    db,
+	    "SELECT " BOOKING_DB_COLS
+	    "WHERE b.slot_start = ? AND b.customer_key = ? AND "
+	    "b.legacy_id IS NOT NULL ORDER BY b.id LIMIT 1",
+	    (hubkit_arg[]){HUBKIT_INT(ev->start_utc), HUBKIT_TEXT(key)}, 2, r);
 	free(key);
 	return rc;
 }

@@ -223,6 +223,7 @@ static int booking_init(hub_ctx *ctx, const hub_api *api)
 	int rc = 0;
 
 	booking_m.api = api;
+	booking_m.sql = hubkit_sql_ops_of(api);
 	booking_m.ctx = ctx;
 	booking_m.synced = 0;
 	{

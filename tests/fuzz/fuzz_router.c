@@ -36,7 +36,7 @@ static void setup(void)
 		r.method = i % 2 ? "POST" : "GET";
 		r.pattern = patterns[i];
 		r.handler = dummy;
-		hub_router_add(&owner, &r);
+		hub_router_add(&owner, "owner", &r);
 	}
 }
 

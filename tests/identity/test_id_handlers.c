@@ -413,8 +413,9 @@ static void test_audit(void)
 			   NULL, q5, &r),
 		  422);
 	CHECK(strstr(r.body, "'actor'") != NULL);
-	/* hub_audit without a request (hubctl, jobs): actor "system" */
-	CHECK_INT(hub_audit(NULL, NULL, "job.test", "x", "detail\nwith\tctl"),
+	/* an audit entry without a request (hubctl, jobs): actor "system" */
+	CHECK_INT(hub_id_audit(NULL, NULL, NULL, NULL, "job.test", "x",
+			       "detail\nwith\tctl"),
 		  0);
 	CHECK_INT(idt_int("SELECT COUNT(*) FROM audit_log WHERE actor = "
 			  "'system' AND action = 'job.test' AND detail = "

@@ -222,9 +222,12 @@ def main():
                   flush=True)
         for t in ths:
             t.join(35)
+        secs = time.monotonic() - t0
+        time.sleep(20)
+        print("idle RSS 20 s after the load: %.1f MB" %
+              (rss_kb(proc.pid) / 1024), flush=True)
         after = [r for t, r in samples if t >= warm] or [samples[-1][1]]
         peak = max(r for _, r in samples)
-        secs = time.monotonic() - t0
         print("summary: idle %.1f MB, after warm-up (%.0f s) %.1f MB, "
               "end %.1f MB, growth after warm-up %.1f MB, peak %.1f MB; "
               "%d requests in %.0f s (%.0f/s), 5xx %d, transport errors %d"

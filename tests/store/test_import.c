@@ -207,7 +207,9 @@ static void test_import(void)
 	char err[512], snap1[16384], snap2[16384];
 	hub_db *db = hub_store_db();
 
-	CHECK_INT(hub_ops_import_json(good, err, sizeof(err)), 0);
+	CHECK_INT(
+	    hub_ops_import_json(good, &hub_modules_importers, err, sizeof(err)),
+	    0);
 	CHECK_STR(calls, "id,booking,analytics,");
 	CHECK_INT(tu_int(db, "SELECT COUNT(*) FROM users"), 3);
 	CHECK_INT(tu_int(db, "SELECT COUNT(*) FROM bookings"), 4);
@@ -219,14 +221,18 @@ static void test_import(void)
 
 	/* idempotent: a second run changes nothing */
 	calls[0] = 0;
-	CHECK_INT(hub_ops_import_json(good, err, sizeof(err)), 0);
+	CHECK_INT(
+	    hub_ops_import_json(good, &hub_modules_importers, err, sizeof(err)),
+	    0);
 	snapshot(db, snap2, sizeof(snap2));
 	CHECK_STR(snap2, snap1);
 
 	/* a bad line: error names file and line, nothing is imported --
 	 * not even user dora, whom the identity part had already written */
 	calls[0] = 0;
-	CHECK_INT(hub_ops_import_json(bad, err, sizeof(err)), -1);
+	CHECK_INT(
+	    hub_ops_import_json(bad, &hub_modules_importers, err, sizeof(err)),
+	    -1);
 	CHECK_STR(err, "tracking/bookings.jsonl:3: malformed JSON");
 	CHECK_STR(calls, "id,booking,"); /* stopped at the failing hook */
 	CHECK_INT(tu_int(db, "SELECT COUNT(*) FROM users WHERE username = "
@@ -241,7 +247,9 @@ static void test_import(void)
 	g_ctx[1].nimports = 0;
 	g_ctx[2].nimports = 0;
 	calls[0] = 0;
-	CHECK_INT(hub_ops_import_json(good, err, sizeof(err)), -1);
+	CHECK_INT(
+	    hub_ops_import_json(good, &hub_modules_importers, err, sizeof(err)),
+	    -1);
 	CHECK(strstr(err, "blocked_dates.json is there but no loaded module "
 			  "imports it") != NULL);
 	CHECK_STR(calls, "");
@@ -249,14 +257,19 @@ static void test_import(void)
 	g_ctx[2].nimports = 1;
 
 	/* directories that cannot be an old data directory */
-	CHECK_INT(hub_ops_import_json("/nonexistent/dir", err, sizeof(err)),
+	CHECK_INT(hub_ops_import_json("/nonexistent/dir",
+				      &hub_modules_importers, err, sizeof(err)),
 		  -1);
 	CHECK(strstr(err, "/nonexistent/dir: No such file") != NULL);
-	CHECK_INT(hub_ops_import_json(dir, err, sizeof(err)), -1);
+	CHECK_INT(
+	    hub_ops_import_json(dir, &hub_modules_importers, err, sizeof(err)),
+	    -1);
 	CHECK(strstr(err, "none of the old system's files") != NULL);
 	char file[700];
 	snprintf(file, sizeof(file), "%s/user_passwords.json", good);
-	CHECK_INT(hub_ops_import_json(file, err, sizeof(err)), -1);
+	CHECK_INT(
+	    hub_ops_import_json(file, &hub_modules_importers, err, sizeof(err)),
+	    -1);
 	CHECK(strstr(err, "not a directory") != NULL);
 }
 

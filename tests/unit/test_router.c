@@ -50,25 +50,25 @@ static void test_match(void)
 	hub_match m;
 	hub_route r;
 	r = mk("GET", "/api/v1/bookings");
-	CHECK_INT(hub_router_add(&owner_a, &r), 0);
+	CHECK_INT(hub_router_add(&owner_a, "owner_a", &r), 0);
 	r = mk("POST", "/api/v1/bookings");
-	CHECK_INT(hub_router_add(&owner_a, &r), 0);
+	CHECK_INT(hub_router_add(&owner_a, "owner_a", &r), 0);
 	r = mk("GET", "/api/v1/bookings/{id}");
-	CHECK_INT(hub_router_add(&owner_a, &r), 0);
+	CHECK_INT(hub_router_add(&owner_a, "owner_a", &r), 0);
 	r = mk("POST", "/api/v1/bookings/{id}/cancel");
-	CHECK_INT(hub_router_add(&owner_a, &r), 0);
+	CHECK_INT(hub_router_add(&owner_a, "owner_a", &r), 0);
 	r = mk("GET", "/files/{*rest}");
-	CHECK_INT(hub_router_add(&owner_b, &r), 0);
+	CHECK_INT(hub_router_add(&owner_b, "owner_b", &r), 0);
 	r = mk("GET", "/");
-	CHECK_INT(hub_router_add(&owner_b, &r), 0);
+	CHECK_INT(hub_router_add(&owner_b, "owner_b", &r), 0);
 
 	/* duplicates (also with another parameter name) and bad methods */
 	r = mk("GET", "/api/v1/bookings/{other}");
-	CHECK_INT(hub_router_add(&owner_b, &r), -1);
+	CHECK_INT(hub_router_add(&owner_b, "owner_b", &r), -1);
 	r = mk("FETCH", "/x");
-	CHECK_INT(hub_router_add(&owner_b, &r), -1);
+	CHECK_INT(hub_router_add(&owner_b, "owner_b", &r), -1);
 	r = mk("GET", "no-slash");
-	CHECK_INT(hub_router_add(&owner_b, &r), -1);
+	CHECK_INT(hub_router_add(&owner_b, "owner_b", &r), -1);
 
 	CHECK_INT(hub_router_match("GET", "/api/v1/bookings", &m), 1);
 	CHECK_STR(m.route->pattern, "/api/v1/bookings");
@@ -107,7 +107,7 @@ static void test_match(void)
 	CHECK_INT(hub_router_match("GET", "/api/v1/bookings", &m), 0);
 	CHECK_INT(hub_router_match("GET", "/files/x", &m), 1);
 	r = mk("GET", "/api/v1/bookings");
-	CHECK_INT(hub_router_add(&owner_b, &r), 0);
+	CHECK_INT(hub_router_add(&owner_b, "owner_b", &r), 0);
 	hub_router_clear();
 	CHECK_INT(hub_router_match("GET", "/", &m), 0);
 }
@@ -115,11 +115,16 @@ static void test_match(void)
 static void test_static(void)
 {
 	const char *rest = NULL;
-	CHECK_INT(hub_router_add_static(&owner_a, "/booking", "/tmp"), 0);
-	CHECK_INT(hub_router_add_static(&owner_a, "/booking/", "/tmp"), -1);
-	CHECK_INT(hub_router_add_static(&owner_a, "/x", "/nonexistent-dir"),
+	CHECK_INT(
+	    hub_router_add_static(&owner_a, "owner_a", "/booking", "/tmp"), 0);
+	CHECK_INT(
+	    hub_router_add_static(&owner_a, "owner_a", "/booking/", "/tmp"),
+	    -1);
+	CHECK_INT(hub_router_add_static(&owner_a, "owner_a", "/x",
+					"/nonexistent-dir"),
 		  -1);
-	CHECK_INT(hub_router_add_static(&owner_a, "no-slash", "/tmp"), -1);
+	CHECK_INT(
+	    hub_router_add_static(&owner_a, "owner_a", "no-slash", "/tmp"), -1);
 	CHECK(hub_router_static("/booking/app.js", &rest) != NULL);
 	CHECK_STR(rest, "/app.js");
 	CHECK(hub_router_static("/booking", &rest) != NULL);

@@ -105,7 +105,7 @@ static int call(const char *endpoint, const char *method, const char *url,
 	rq.body = body;
 	rq.body_len = body ? strlen(body) : 0;
 	rq.content_type = "application/json";
-	rq.use_token = 1;
+	rq.token = &hub_cal_token_cache;
 	rc = hub_cal_http_call(&rq, rs);
 	if (rc != HUB_CAL_OK)
 		snprintf(err, errlen, "%s: %s", endpoint,

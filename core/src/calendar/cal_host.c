@@ -13,7 +13,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
-#include "host/host.h"
+#include "base/conf.h"
 #include "sched/sched.h"
 #include "store/store.h"
 
@@ -89,7 +89,9 @@ int hub_cal_register(hub_ctx *core_ctx, const hub_api *api)
 
 	if (!hub_cal_ready())
 		return -1;
-	hub_cal_set_host(api->metric_add, core_ctx ? core_ctx->name : "core");
+	/* the jobs are registered on core_ctx, whose scheduler owner name
+	 * is "core" */
+	hub_cal_set_host(api->metric_add, "core");
 	hub_cal_gauge("hub_calendar_quota_limit", cfg->quota_per_minute);
 	if (hub_cal_be()->remote) {
 		sync.name = "calendar_sync";

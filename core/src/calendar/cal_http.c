@@ -156,6 +156,105 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 
 /* ============================================================ one send */
 
+/* The request headers (Accept, Content-Type, the bearer token, no
+ * Expect). Owned: wipe and free with free_headers. */
+static struct curl_slist *make_headers(const hub_cal_http_req *rq,
+				       const char *bearer)
+{
+	struct curl_slist *hdr = NULL;
+	char auth[HUB_CAL_MAX_TOKEN + 32];
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	if (rq->body) {
+		char ct[128];
+		snprintf(ct, sizeof(ct), "Content-Type: %s",
+			 rq->content_type ? rq->content_type
+					  : "application/json");
+		hdr = curl_slist_append(hdr, ct);
+	}
+	if (bearer) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+			 bearer);
+		hdr = curl_slist_append(hdr, auth);
+		explicit_bzero(auth, sizeof(auth));
+	}
+	/* no "Expect: 100-continue" round trip */
+	return curl_slist_append(hdr, "Expect:");
+}
+
+/* The header list held the token: wipes it before freeing. */
+static void free_headers(struct curl_slist *hdr)
+{
+	for (struct curl_slist *s = hdr; s; s = s->next)
+		explicit_bzero(s->data, strlen(s->data));
+	curl_slist_free_all(hdr);
+}
+
+/* Sets the options of one request on handle h: the URL, transport
+ * safety, timeouts, headers and body, and where the answer goes. */
+static void set_options(CURL *h, const hub_cal_http_req *rq,
+			struct curl_slist *hdr, long timeout_ms, char *ebuf,
+			recv_buf *b)
+{
+	const hub_cal_config *cfg = hub_cal_cfg();
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)cfg->connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "business-hub/" HUB_VERSION);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, b);
+	if (strcmp(rq->method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+	if (rq->body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)rq->body_len);
+	}
+}
+
+/* Moves the answer of a finished transfer into *rs and counts it in the
+ * requests metric. Returns as send_once. */
+static int take_answer(CURL *h, CURLcode cc, const hub_cal_http_req *rq,
+		       recv_buf *b, const char *ebuf, hub_cal_http_resp *rs,
+		       unsigned *ra_s)
+{
+	char labels[128];
+	int rc;
+	free(rs->body);
+	rs->body = b->p ? b->p : strdup("");
+	rs->len = b->n;
+	*ra_s = b->retry_after_s;
+	if (cc == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+		snprintf(labels, sizeof(labels),
+			 "endpoint=\"%s\",status=\"%ld\"", rq->endpoint,
+			 rs->status);
+		rc = rs->body ? HUB_CAL_OK : HUB_CAL_ENOMEM;
+	} else {
+		rs->status = 0;
+		snprintf(rs->error, sizeof(rs->error), "%s: %s",
+			 b->too_big ? "answer too large"
+				    : curl_easy_strerror(cc),
+			 ebuf);
+		snprintf(labels, sizeof(labels),
+			 "endpoint=\"%s\",status=\"%s\"", rq->endpoint,
+			 cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "error");
+		rc = HUB_CAL_ERETRY;
+	}
+	hub_cal_metric("hub_calendar_requests_total", labels, 1);
+	return rc;
+}
+
 /* Sends once through the governor. Returns HUB_CAL_OK when an HTTP answer
  * arrived (any status), HUB_CAL_EQUOTA, HUB_CAL_ENOMEM, or HUB_CAL_ERETRY
  * for a transport failure (rs->error says which). */
@@ -164,15 +263,13 @@ static int send_once(const hub_cal_http_req *rq, const char *bearer,
 {
 	const hub_cal_config *cfg = hub_cal_cfg();
 	char ebuf[CURL_ERROR_SIZE] = "";
-	char auth[HUB_CAL_MAX_TOKEN + 32];
-	char labels[128];
-	struct curl_slist *hdr = NULL;
+	struct curl_slist *hdr;
 	recv_buf b = {0};
 	int64_t now = hub_cal_mono_ms(), qdl, left;
 	long timeout;
 	CURLcode cc;
 	CURL *h;
-	int slot, rc;
+	int slot;
 
 	qdl = now + cfg->quota_wait_ms;
 	if (qdl > deadline)
@@ -193,81 +290,14 @@ static int send_once(const hub_cal_http_req *rq, const char *bearer,
 	timeout = (long)cfg->request_timeout_ms;
 	if (left < timeout)
 		timeout = left > 200 ? (long)left : 200;
-
-	hdr = curl_slist_append(hdr, "Accept: application/json");
-	if (rq->body) {
-		char ct[128];
-		snprintf(ct, sizeof(ct), "Content-Type: %s",
-			 rq->content_type ? rq->content_type
-					  : "application/json");
-		hdr = curl_slist_append(hdr, ct);
-	}
-	if (bearer) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-			 bearer);
-		hdr = curl_slist_append(hdr, auth);
-		explicit_bzero(auth, sizeof(auth));
-	}
-	/* no "Expect: 100-continue" round trip */
-	hdr = curl_slist_append(hdr, "Expect:");
-
-	curl_easy_setopt(h, CURLOPT_URL, rq->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)cfg->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "business-hub/" HUB_VERSION);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &b);
-	if (strcmp(rq->method, "GET") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
-	if (rq->body) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)rq->body_len);
-	}
-
+	hdr = make_headers(rq, bearer);
+	set_options(h, rq, hdr, timeout, ebuf, &b);
 	cc = curl_easy_perform(h);
 	hub_cal_quota_release(slot);
 	rs->attempts++;
-	/* the header list held the token: wipe it before freeing */
-	for (struct curl_slist *s = hdr; s; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(hdr);
+	free_headers(hdr);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-
-	free(rs->body);
-	rs->body = b.p ? b.p : strdup("");
-	rs->len = b.n;
-	*ra_s = b.retry_after_s;
-	if (cc == CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
-		snprintf(labels, sizeof(labels),
-			 "endpoint=\"%s\",status=\"%ld\"", rq->endpoint,
-			 rs->status);
-		rc = rs->body ? HUB_CAL_OK : HUB_CAL_ENOMEM;
-	} else {
-		rs->status = 0;
-		snprintf(rs->error, sizeof(rs->error), "%s: %s",
-			 b.too_big ? "answer too large"
-				   : curl_easy_strerror(cc),
-			 ebuf);
-		snprintf(labels, sizeof(labels),
-			 "endpoint=\"%s\",status=\"%s\"", rq->endpoint,
-			 cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "error");
-		rc = HUB_CAL_ERETRY;
-	}
-	hub_cal_metric("hub_calendar_requests_total", labels, 1);
-	return rc;
+	return take_answer(h, cc, rq, &b, ebuf, rs, ra_s);
 }
 
 /* ======================================================== classification */
@@ -330,10 +360,9 @@ int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs)
 	for (int n = 0;; n++) {
 		unsigned ra = 0;
 		int64_t wait;
-		if (rq->use_token) {
+		if (rq->token) {
 			char why[200] = "";
-			rc = hub_cal_token_get(tok, sizeof(tok), why,
-					       sizeof(why));
+			rc = rq->token->get(tok, sizeof(tok), why, sizeof(why));
 			if (rc != HUB_CAL_OK) {
 				snprintf(rs->error, sizeof(rs->error),
 					 "no access token (%s): %s",
@@ -341,8 +370,7 @@ int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs)
 				break;
 			}
 		}
-		rc = send_once(rq, rq->use_token ? tok : NULL, deadline, rs,
-			       &ra);
+		rc = send_once(rq, rq->token ? tok : NULL, deadline, rs, &ra);
 		explicit_bzero(tok, sizeof(tok));
 		if (rc == HUB_CAL_EQUOTA || rc == HUB_CAL_ENOMEM)
 			break;
@@ -359,8 +387,8 @@ int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs)
 					 rs->reason[0] ? " " : "", rs->reason,
 					 msg[0] ? ": " : "", msg);
 			}
-			if (rs->status == 401 && rq->use_token && !refreshed) {
-				hub_cal_token_invalidate();
+			if (rs->status == 401 && rq->token && !refreshed) {
+				rq->token->invalidate();
 				refreshed = 1;
 				continue;
 			}

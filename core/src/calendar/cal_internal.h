@@ -5,7 +5,9 @@
  * Nothing outside core/src/calendar (and its tests) includes this.
  *
  * Layout
- *   calendar.c    state, init/shutdown, metrics, utilities
+ *   calendar.c    state: settings, backend, known ids, metrics, clock
+ *   cal_start.c   init and shutdown
+ *   cal_util.c    small utilities (no state)
  *   cal_host.c    hub_cal_init from the host config, register, health
  *   cal_quota.c   sliding-window governor shared by every thread
  *   cal_http.c    libcurl transport: timeouts, retries, backoff
@@ -152,6 +154,14 @@ unsigned hub_cal_quota_limit(void);
 
 /* ========================================================= HTTP transport */
 
+/* Where an authorised request gets its access token: get copies it into
+ * out (HUB_CAL_OK, or an error with the reason in why); invalidate drops
+ * a token the server refused, so the next get fetches a fresh one. */
+typedef struct hub_cal_token_src {
+	int (*get)(char *out, size_t outlen, char *why, size_t whylen);
+	void (*invalidate)(void);
+} hub_cal_token_src;
+
 typedef struct hub_cal_http_req {
 	const char *endpoint; /* metric label, e.g. "events.list" */
 	const char *method;   /* GET, POST, PATCH, DELETE */
@@ -159,7 +169,8 @@ typedef struct hub_cal_http_req {
 	const char *body;     /* NULL for none */
 	size_t body_len;
 	const char *content_type; /* for the body */
-	int use_token;		  /* send Authorization: Bearer <token> */
+	/* Authorization: Bearer from here; NULL = none */
+	const hub_cal_token_src *token;
 } hub_cal_http_req;
 
 typedef struct hub_cal_http_resp {
@@ -177,9 +188,9 @@ void hub_cal_http_global_cleanup(void);
 
 /* Sends `rq` through the quota governor with timeouts, retrying rate
  * limits (429, 403 rate*LimitExceeded) and 5xx with exponential backoff
- * and jitter within the retry budget; with use_token it fetches the access
- * token first and on a 401 refreshes it once. Returns HUB_CAL_OK for 2xx,
- * else the mapped code; *rs is filled in either case and must be released
+ * and jitter within the retry budget; with a token source it fetches the
+ * access token first and on a 401 refreshes it once. Returns HUB_CAL_OK for
+ * 2xx, else the mapped code; *rs is filled in either case and must be released
  * with hub_cal_http_resp_free. */
 int hub_cal_http_call(const hub_cal_http_req *rq, hub_cal_http_resp *rs);
 void hub_cal_http_resp_free(hub_cal_http_resp *rs);
@@ -203,6 +214,8 @@ int hub_cal_token_get(char *out, size_t outlen, char *err, size_t errlen);
 
 /* Forgets the cached token (after a 401). */
 void hub_cal_token_invalidate(void);
+/* The two above as a token source for hub_cal_http_req. */
+extern const hub_cal_token_src hub_cal_token_cache;
 
 /* 1 when Google rejected the credentials, with a detail; 0 otherwise. */
 int hub_cal_token_broken(char *detail, size_t n);
@@ -293,6 +306,16 @@ extern const hub_cal_backend_ops hub_cal_ops_local;
 
 /* The active backend (NULL before init). */
 const hub_cal_backend_ops *hub_cal_be(void);
+
+/* Start-up's hands on the state (cal_start.c only, before threads): the
+ * settings (api_base loses trailing slashes), the backend (NULL = none),
+ * ready, and back to nothing (known ids, gauges, host hooks). */
+void hub_cal_state_configure(const hub_cal_config *c);
+void hub_cal_state_backend(const hub_cal_backend_ops *be);
+void hub_cal_state_ready(void);
+void hub_cal_state_reset(void);
+/* The quota window: the test hook's, else one minute. */
+unsigned hub_cal_quota_window_ms(void);
 
 /* Builds the body the outbox sends: `event_json` (an object) plus "id"
  * (when for_insert), extendedProperties.private.hub_key and, on update,

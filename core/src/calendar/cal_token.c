@@ -332,6 +332,9 @@ void hub_cal_token_invalidate(void)
 	pthread_mutex_unlock(&g_tok.lock);
 }
 
+const hub_cal_token_src hub_cal_token_cache = {hub_cal_token_get,
+					       hub_cal_token_invalidate};
+
 int hub_cal_token_broken(char *detail, size_t n)
 {
 	int b;

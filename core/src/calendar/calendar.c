@@ -1,22 +1,21 @@
 /*
- * calendar.c - the calendar service's state: start-up and shutdown, the
- * in-memory set of calendar ids asked for, metrics and gauges, small
- * utilities. See calendar.h for the contract and cal_internal.h for the
- * layout of the other files.
+ * calendar.c - the calendar service's state: settings and backend, the
+ * in-memory set of calendar ids asked for, metrics and gauges, the clock
+ * the service sees. Start-up and shutdown are in cal_start.c, the small
+ * utilities in cal_util.c. See calendar.h for the contract and
+ * cal_internal.h for the layout of the other files.
  */
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
 #include "base/log.h"
 
-#include <mbedtls/sha256.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define QUOTA_WINDOW_MS 60000u /* the production window: one minute */
 
@@ -46,98 +45,11 @@ static struct {
 } g_cal = {.gauge_lock = PTHREAD_MUTEX_INITIALIZER,
 	   .seen_lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* ============================================================ utilities */
-
-int64_t hub_cal_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* ================================================================ clock */
 
 int64_t hub_cal_now(void)
 {
 	return (int64_t)time(NULL) + atomic_load(&g_cal.clock_offset);
-}
-
-uint64_t hub_cal_random(void)
-{
-	/* splitmix64 over an atomic counter: cheap, thread-safe, and good
-	 * enough for jitter (never used for anything secret) */
-	static _Atomic uint64_t state;
-	uint64_t z;
-	if (atomic_load(&state) == 0) {
-		uint64_t seed = (uint64_t)hub_cal_mono_ms() ^
-				((uint64_t)getpid() << 32) ^
-				(uint64_t)time(NULL);
-		uint64_t zero = 0;
-		atomic_compare_exchange_strong(&state, &zero, seed | 1);
-	}
-	z = atomic_fetch_add(&state, 0x9E3779B97F4A7C15ull) +
-	    0x9E3779B97F4A7C15ull;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-void hub_cal_sleep_ms(int64_t ms)
-{
-	struct timespec ts;
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-void hub_cal_event_id_for(const char *hub_key, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char h[32];
-	mbedtls_sha256_ret((const unsigned char *)hub_key, strlen(hub_key), h,
-			   0);
-	memcpy(out, "hub", 3);
-	for (int i = 0; i < 20; i++) {
-		out[3 + 2 * i] = hex[h[i] >> 4];
-		out[4 + 2 * i] = hex[h[i] & 15];
-	}
-	out[43] = '\0';
-}
-
-const char *hub_cal_rc_name(int rc)
-{
-	switch (rc) {
-	case HUB_CAL_OK:
-		return "ok";
-	case HUB_CAL_ERETRY:
-		return "transient failure";
-	case HUB_CAL_EPERM:
-		return "refused";
-	case HUB_CAL_ENOTFOUND:
-		return "not found";
-	case HUB_CAL_ECONFLICT:
-		return "conflict";
-	case HUB_CAL_EGONE:
-		return "gone";
-	case HUB_CAL_EAUTH:
-		return "credentials broken";
-	case HUB_CAL_EPARSE:
-		return "unreadable answer";
-	case HUB_CAL_EQUOTA:
-		return "quota exhausted";
-	case HUB_CAL_ENOMEM:
-		return "out of memory";
-	default:
-		return "error";
-	}
-}
-
-int hub_cal_rc_transient(int rc)
-{
-	return rc == HUB_CAL_ERETRY || rc == HUB_CAL_EQUOTA ||
-	       rc == HUB_CAL_EPARSE || rc == HUB_CAL_ENOMEM ||
-	       rc == HUB_CAL_EAUTH;
 }
 
 /* ============================================================== metrics */
@@ -292,30 +204,6 @@ const char *hub_cal_owner(void)
 	return g_cal.owner;
 }
 
-void hub_cal_config_defaults(hub_cal_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->backend, sizeof(c->backend), "local");
-	snprintf(c->api_base, sizeof(c->api_base),
-		 "https://www.googleapis.com/calendar/v3");
-	c->quota_per_minute = 180;
-	c->sync_interval_s = 120;
-	c->outbox_interval_s = 10;
-	c->request_timeout_ms = 10000;
-	c->connect_timeout_ms = 5000;
-	c->retry_budget_ms = 20000;
-	c->backoff_base_ms = 500;
-	c->backoff_max_ms = 8000;
-	c->quota_wait_ms = 10000;
-	c->page_size = 250;
-	c->sync_past_days = 35;
-	c->sync_future_days = 70;
-	c->full_sync_every_s = 86400;
-	c->backlog_warn_s = 600;
-	c->outbox_retry_max_s = 900;
-	c->calendar_idle_days = 14;
-}
-
 const hub_cal_config *hub_cal_cfg(void)
 {
 	return &g_cal.cfg;
@@ -336,101 +224,42 @@ void hub_cal_test_set_clock_offset(int64_t s)
 	atomic_store(&g_cal.clock_offset, s);
 }
 
-/* Calls curl_global_init once; the host calls this before threads start
- * (hub_cal_init does it too). Returns 0 or -1. */
-int hub_cal_global_init(void)
+const char *hub_cal_backend(void)
 {
-	return hub_cal_http_global_init();
+	return g_cal.be ? g_cal.be->name : "local";
 }
 
-int hub_cal_url_allowed(const char *url)
-{
-	static const char *const loop[] = {"http://127.0.0.1", "http://[::1]",
-					   "http://localhost"};
-	if (strncmp(url, "https://", 8) == 0)
-		return url[8] != '\0';
-	for (size_t i = 0; i < sizeof(loop) / sizeof(loop[0]); i++) {
-		size_t n = strlen(loop[i]);
-		if (strncmp(url, loop[i], n) == 0 &&
-		    (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
-			return 1;
-	}
-	return 0;
-}
+/* ============================================================ start-up */
 
-int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
+void hub_cal_state_configure(const hub_cal_config *c)
 {
 	size_t n;
-	if (g_cal.ready)
-		hub_cal_shutdown();
 	g_cal.cfg = *c;
 	n = strlen(g_cal.cfg.api_base);
 	while (n > 0 && g_cal.cfg.api_base[n - 1] == '/')
 		g_cal.cfg.api_base[--n] = '\0';
-	if (strcmp(c->backend, "google") == 0) {
-		g_cal.be = &hub_cal_ops_google;
-	} else if (strcmp(c->backend, "local") == 0) {
-		g_cal.be = &hub_cal_ops_local;
-	} else {
-		snprintf(err, errlen,
-			 "[calendar] backend must be local or google");
-		goto fail;
-	}
-	if (c->quota_per_minute < 1 || c->quota_per_minute > 100000 ||
-	    c->page_size < 1 || c->page_size > 2500) {
-		snprintf(err, errlen,
-			 "[calendar] quota_per_minute must be 1..100000");
-		goto fail;
-	}
-	if (hub_cal_http_global_init() != 0) {
-		snprintf(err, errlen, "calendar: curl_global_init failed");
-		goto fail;
-	}
-	if (hub_cal_quota_setup(c->quota_per_minute,
-				g_cal.test_window_ms ? g_cal.test_window_ms
-						     : QUOTA_WINDOW_MS) != 0) {
-		snprintf(err, errlen, "calendar: out of memory");
-		goto fail;
-	}
-	if (g_cal.be->remote) {
-		if (!hub_cal_url_allowed(g_cal.cfg.api_base)) {
-			snprintf(err, errlen,
-				 "[calendar] api_base must be https:// (plain "
-				 "http only on loopback)");
-			goto fail;
-		}
-		if (hub_cal_token_setup(c->credentials_file, err, errlen) != 0)
-			goto fail;
-		if (!c->central_calendar_id[0])
-			hub_logf(HUB_LOG_WARN, "calendar",
-				 "no central_calendar_id: bookings will not be "
-				 "written to a calendar");
-	}
-	g_cal.ready = 1;
-	hub_logf(HUB_LOG_INFO, "calendar",
-		 "backend %s, quota %u per minute, sync every %u s",
-		 g_cal.be->name, c->quota_per_minute, c->sync_interval_s);
-	return 0;
-fail:
-	hub_cal_token_teardown();
-	hub_cal_quota_teardown();
-	g_cal.be = NULL;
-	return -1;
 }
 
-void hub_cal_shutdown(void)
+void hub_cal_state_backend(const hub_cal_backend_ops *be)
 {
-	hub_cal_token_teardown();
-	hub_cal_quota_teardown();
+	g_cal.be = be;
+}
+
+void hub_cal_state_ready(void)
+{
+	g_cal.ready = 1;
+}
+
+unsigned hub_cal_quota_window_ms(void)
+{
+	return g_cal.test_window_ms ? g_cal.test_window_ms : QUOTA_WINDOW_MS;
+}
+
+void hub_cal_state_reset(void)
+{
 	seen_reset();
-	hub_cal_http_global_cleanup();
 	gauges_reset();
 	g_cal.ready = 0;
 	g_cal.be = NULL;
 	g_cal.metric_add = NULL;
-}
-
-const char *hub_cal_backend(void)
-{
-	return g_cal.be ? g_cal.be->name : "local";
 }

@@ -90,97 +90,127 @@ typedef struct pending {
 	const char *owner;
 } pending;
 
+/* Starts check c on a thread of its own. One run per check at a time: a
+ * check still stuck in an earlier run is reported, not started again, and
+ * so is one whose thread could not start. Returns the task (two
+ * references: the caller's and the thread's) or NULL when out of memory. */
+static task *start_check(hub_reg_check *c)
+{
+	task *t = calloc(1, sizeof(*t));
+	pthread_t th;
+	int busy;
+	if (!t)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	t->refs = 2;
+	t->fn = c->fn;
+	t->ud = c->userdata;
+	t->check = c;
+	pthread_mutex_lock(&g_h.lock);
+	busy = c->running;
+	if (!busy) {
+		c->running = 1;
+		g_h.outstanding++;
+	}
+	pthread_mutex_unlock(&g_h.lock);
+	if (!busy && pthread_create(&th, NULL, task_main, t) == 0) {
+		pthread_detach(th);
+		return t;
+	}
+	if (!busy) {
+		pthread_mutex_lock(&g_h.lock);
+		c->running = 0;
+		g_h.outstanding--;
+		pthread_mutex_unlock(&g_h.lock);
+	}
+	t->refs = 1;
+	t->done = 1;
+	snprintf(t->res.detail, sizeof(t->res.detail), "%s",
+		 busy ? "still running since an earlier report"
+		      : "could not start the check");
+	t->res.status = HUB_HEALTH_FAIL;
+	return t;
+}
+
+/* Starts every registered check; *out gets them (owned: free) and *n
+ * their number. Returns 0, or -1 when out of memory (the checks already
+ * started are in *out). */
+static int start_all(pending **out, size_t *n)
+{
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	for (size_t m = 0; m < hub_modules_count(); m++) {
+		hub_ctx *ctx = hub_modules_at(m);
+		for (size_t i = 0; ctx && i < ctx->nchecks; i++) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 16;
+				pending *np =
+				    realloc(*out, cap * sizeof(**out));
+				if (!np)
+					return -1;
+				*out = np;
+			}
+			task *t = start_check(&ctx->checks[i]);
+			if (!t)
+				return -1;
+			(*out)[*n].t = t;
+			(*out)[*n].c = &ctx->checks[i];
+			(*out)[*n].owner = ctx->name;
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+/* Waits for p's check within its budget and drops the caller's reference.
+ * Returns its result; "timed out" when the budget ran out. */
+static hub_health_result wait_check(const pending *p)
+{
+	struct timespec dl;
+	task *t = p->t;
+	hub_health_result r;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += p->c->budget_ms / 1000;
+	dl.tv_nsec += (long)(p->c->budget_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&t->lock);
+	while (!t->done)
+		if (pthread_cond_timedwait(&t->cond, &t->lock, &dl) ==
+		    ETIMEDOUT)
+			break;
+	if (t->done) {
+		r = t->res;
+	} else {
+		r.status = HUB_HEALTH_FAIL;
+		snprintf(r.detail, sizeof(r.detail), "timed out after %u ms",
+			 p->c->budget_ms);
+	}
+	pthread_mutex_unlock(&t->lock);
+	task_unref(t);
+	if (r.status < HUB_HEALTH_OK || r.status > HUB_HEALTH_FAIL)
+		r.status = HUB_HEALTH_FAIL;
+	return r;
+}
+
+/* The GET /health document: runs every check and collects the results.
+ * Owned: free(); NULL when out of memory. */
 static char *build_report(int *http_status)
 {
 	pending *p = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, waited = 0;
 	int worst = HUB_HEALTH_OK;
 	cJSON *root = cJSON_CreateObject(), *checks = cJSON_CreateObject();
 	char *out = NULL;
 
-	if (!root || !checks)
+	if (!root || !checks || start_all(&p, &n) != 0)
 		goto done;
-	for (size_t m = 0; m < hub_modules_count(); m++) {
-		hub_ctx *ctx = hub_modules_at(m);
-		for (size_t i = 0; ctx && i < ctx->nchecks; i++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				pending *np = realloc(p, cap * sizeof(*p));
-				if (!np)
-					goto done;
-				p = np;
-			}
-			task *t = calloc(1, sizeof(*t));
-			pthread_t th;
-			if (!t)
-				goto done;
-			pthread_mutex_init(&t->lock, NULL);
-			pthread_cond_init(&t->cond, NULL);
-			t->refs = 2;
-			t->fn = ctx->checks[i].fn;
-			t->ud = ctx->checks[i].userdata;
-			t->check = &ctx->checks[i];
-			/* one run per check at a time: a check still stuck in
-			 * an earlier run is reported, not started again */
-			pthread_mutex_lock(&g_h.lock);
-			int busy = t->check->running;
-			if (!busy) {
-				t->check->running = 1;
-				g_h.outstanding++;
-			}
-			pthread_mutex_unlock(&g_h.lock);
-			if (busy ||
-			    pthread_create(&th, NULL, task_main, t) != 0) {
-				if (!busy) {
-					pthread_mutex_lock(&g_h.lock);
-					t->check->running = 0;
-					g_h.outstanding--;
-					pthread_mutex_unlock(&g_h.lock);
-				}
-				t->refs = 1;
-				t->done = 1;
-				snprintf(t->res.detail, sizeof(t->res.detail),
-					 busy
-					     ? "still running since an earlier "
-					       "report"
-					     : "could not start the check");
-				t->res.status = HUB_HEALTH_FAIL;
-			} else {
-				pthread_detach(th);
-			}
-			p[n].t = t;
-			p[n].c = &ctx->checks[i];
-			p[n].owner = ctx->name;
-			n++;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct timespec dl;
-		task *t = p[i].t;
-		hub_health_result r;
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += p[i].c->budget_ms / 1000;
-		dl.tv_nsec += (long)(p[i].c->budget_ms % 1000) * 1000000L;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
-		pthread_mutex_lock(&t->lock);
-		while (!t->done)
-			if (pthread_cond_timedwait(&t->cond, &t->lock, &dl) ==
-			    ETIMEDOUT)
-				break;
-		if (t->done) {
-			r = t->res;
-		} else {
-			r.status = HUB_HEALTH_FAIL;
-			snprintf(r.detail, sizeof(r.detail),
-				 "timed out after %u ms", p[i].c->budget_ms);
-		}
-		pthread_mutex_unlock(&t->lock);
-		task_unref(t);
-		if (r.status < HUB_HEALTH_OK || r.status > HUB_HEALTH_FAIL)
-			r.status = HUB_HEALTH_FAIL;
+	for (size_t i = 0; i < n; i++, waited++) {
+		hub_health_result r = wait_check(&p[i]);
 		if (r.status > worst)
 			worst = r.status;
 		cJSON *c = cJSON_CreateObject();
@@ -200,6 +230,8 @@ static char *build_report(int *http_status)
 	out = cJSON_PrintUnformatted(root);
 	*http_status = worst == HUB_HEALTH_OK ? 200 : 503;
 done:
+	for (size_t i = waited; i < n; i++) /* not waited for: out of memory */
+		task_unref(p[i].t);
 	free(p);
 	cJSON_Delete(checks);
 	cJSON_Delete(root);
@@ -348,9 +380,8 @@ static void check_jobs(void *ud, hub_health_result *out)
 	free(js);
 }
 
-int hub_health_register_core(void)
+int hub_health_register_core(const hub_api *api)
 {
-	const hub_api *api = hub_host_api();
 	hub_ctx *core = hub_core_ctx();
 	int rc = 0;
 	rc |= api->health_check(core, "storage", check_storage, NULL, 2000);

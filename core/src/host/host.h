@@ -9,6 +9,7 @@
 #include "hub/module.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "ops/ops.h"
 #include "store/store.h"
 #include <stdarg.h>
 
@@ -52,8 +53,28 @@ struct hub_ctx {
 	size_t nimports;
 };
 
+/* ============================================ the list (modules.c) */
+
 /* The built-in context for routes and checks the core registers itself. */
 hub_ctx *hub_core_ctx(void);
+
+/* Loaded contexts, in load order (the core ctx first). */
+size_t hub_modules_count(void);
+hub_ctx *hub_modules_at(size_t i);
+/* 1 when no further module fits. */
+int hub_modules_full(void);
+/* 1 when a module called `name` is loaded. */
+int hub_modules_loaded(const char *name);
+/* Appends a loaded module (the list keeps ctx until hub_modules_pop).
+ * Returns 0, or -1 when full. */
+int hub_modules_add(hub_ctx *ctx);
+/* Takes the last loaded module off the list; NULL when none is left. */
+hub_ctx *hub_modules_pop(void);
+
+/* The modules' import hooks for hub_ops_import_json (imports.c). */
+extern const hub_ops_importers hub_modules_importers;
+
+/* ============================================ loader, API table, health */
 
 /* The host API table (process lifetime). */
 const hub_api *hub_host_api(void);
@@ -62,16 +83,13 @@ const hub_api *hub_host_api(void);
  * descriptor checks, init, settings check, migrations. A required module
  * that fails stops the load: returns 2 (configuration or module problem)
  * or 1 (failed migration) with "FILE:LINE: module NAME: reason" in err.
- * An optional one is skipped with a warning. `run_migrations` is 0 for
- * `hubd --check`. */
-int hub_modules_load(int run_migrations, char *err, size_t errlen);
+ * An optional one is skipped with a warning. `api` is the table handed
+ * to each init; `run_migrations` is 0 for `hubd --check`. */
+int hub_modules_load(const hub_api *api, int run_migrations, char *err,
+		     size_t errlen);
 
 /* Calls shutdown in reverse load order and unloads. */
 void hub_modules_unload(void);
-
-/* Loaded contexts, in load order (the core ctx first). */
-size_t hub_modules_count(void);
-hub_ctx *hub_modules_at(size_t i);
 
 /* Runs every registered health check within its budget and builds the
  * GET /health document. Owned: free(). *http_status gets 200 or 503. */
@@ -85,8 +103,9 @@ int hub_openapi_register(hub_ctx *core, const hub_api *api);
  * still run: do not unload modules). */
 int hub_health_wait_idle(unsigned timeout_ms);
 
-/* Registers the core's checks (storage, disk, cache, jobs). */
-int hub_health_register_core(void);
+/* Registers the core's checks (storage, disk, cache, jobs) through api
+ * on the core context. Returns 0 or -1. */
+int hub_health_register_core(const hub_api *api);
 
 /* 1 when storage answers a trivial query. */
 int hub_health_storage_ready(void);

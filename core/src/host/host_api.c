@@ -53,7 +53,7 @@ static int api_route(hub_ctx *ctx, const hub_route *r)
 {
 	if (!may_register(ctx, "route"))
 		return -1;
-	return hub_router_add(ctx, r);
+	return hub_router_add(ctx, ctx->name, r);
 }
 
 static int api_static_dir(hub_ctx *ctx, const char *prefix, const char *dir)
@@ -65,7 +65,7 @@ static int api_static_dir(hub_ctx *ctx, const char *prefix, const char *dir)
 		snprintf(path, sizeof(path), "%s", dir);
 	else
 		snprintf(path, sizeof(path), "%s/%s", ctx->dir, dir);
-	return hub_router_add_static(ctx, prefix, path);
+	return hub_router_add_static(ctx, ctx->name, prefix, path);
 }
 
 static int value_ok(int type, const char *v)

@@ -18,38 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_MODULES 64
-
-static struct {
-	hub_ctx core;		    /* the built-in context */
-	hub_ctx *mods[MAX_MODULES]; /* loaded modules, load order */
-	size_t n;
-} g_mods;
-
-hub_ctx *hub_core_ctx(void)
-{
-	if (!g_mods.core.name[0]) {
-		snprintf(g_mods.core.name, sizeof(g_mods.core.name), "core");
-		snprintf(g_mods.core.section, sizeof(g_mods.core.section),
-			 "core");
-		snprintf(g_mods.core.dir, sizeof(g_mods.core.dir), "%s/core",
-			 HUB_SOURCE_DIR);
-	}
-	return &g_mods.core;
-}
-
-size_t hub_modules_count(void)
-{
-	return g_mods.n + 1;
-}
-
-hub_ctx *hub_modules_at(size_t i)
-{
-	if (i == 0)
-		return hub_core_ctx();
-	return i - 1 < g_mods.n ? g_mods.mods[i - 1] : NULL;
-}
-
 /* Releases everything a context registered (rollback or unload). */
 static void hub_ctx_release(hub_ctx *ctx)
 {
@@ -126,14 +94,11 @@ static int check_descriptor(const hub_module *d, const char *section_name,
 		snprintf(why, n, "descriptor name is missing or not [a-z0-9_]");
 		return -1;
 	}
-	for (size_t i = 0; i < g_mods.n; i++)
-		if (!strcmp(g_mods.mods[i]->name, d->name)) {
-			snprintf(why, n,
-				 "a module named '%s' is already "
-				 "loaded",
-				 d->name);
-			return -1;
-		}
+	if (hub_modules_loaded(d->name)) {
+		snprintf(why, n, "a module named '%s' is already loaded",
+			 d->name);
+		return -1;
+	}
 	if (strcmp(d->name, section_name) != 0) {
 		snprintf(why, n,
 			 "descriptor name '%s' does not match section "
@@ -177,16 +142,118 @@ static int check_settings(hub_ctx *ctx, char *why, size_t n)
 	return 0;
 }
 
+/* Opens the module file of [section] and checks its descriptor (the
+ * module's ELF constructors have run by then; nothing else of it has).
+ * Sets *dl (close it with dlclose) and *d. Returns 0, or -1 with the
+ * reason in why. */
+static int open_module(const char *name, const char *section, char *path,
+		       size_t pathlen, void **dl, const hub_module **d,
+		       char *why, size_t whylen)
+{
+	resolve_path(hub_conf_get(section, "path"), path, pathlen);
+	if (access(path, R_OK) != 0) {
+		snprintf(why, whylen, "cannot read %s", path);
+		return -1;
+	}
+	*dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!*dl) {
+		snprintf(why, whylen, "cannot load %s: %s", path, dlerror());
+		return -1;
+	}
+	*d = dlsym(*dl, HUB_MODULE_SYMBOL);
+	if (!*d) {
+		snprintf(why, whylen,
+			 "%s exports no descriptor '%s' (use "
+			 "HUB_MODULE_DEFINE)",
+			 path, HUB_MODULE_SYMBOL);
+		return -1;
+	}
+	return check_descriptor(*d, name, why, whylen);
+}
+
+/* A new context for descriptor d loaded from path; NULL when out of
+ * memory. Owned: hub_ctx_release, then free. */
+static hub_ctx *new_ctx(const hub_module *d, void *dl, const char *section,
+			const char *path)
+{
+	char dirbuf[PATH_MAX];
+	hub_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	snprintf(ctx->name, sizeof(ctx->name), "%s", d->name);
+	snprintf(ctx->section, sizeof(ctx->section), "%s", section);
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	snprintf(ctx->dir, sizeof(ctx->dir), "%s/%s", dirname(dirbuf), d->name);
+	ctx->dl = dl;
+	ctx->desc = d;
+	return ctx;
+}
+
+/* Runs the module's init with the API table and checks what it declared.
+ * Returns 0, or -1 with the reason in why (*located = 1 when why already
+ * names file, line and key). */
+static int init_module(hub_ctx *ctx, const hub_api *api, char *why,
+		       size_t whylen, int *located)
+{
+	ctx->in_init = 1;
+	int irc = ctx->desc->init(ctx, api);
+	ctx->in_init = 0;
+	/* init ran to the end: shutdown must run on any later failure */
+	ctx->initialised = irc == 0;
+	if (ctx->error[0]) {
+		snprintf(why, whylen, "%s", ctx->error);
+		*located = 1;
+		return -1;
+	}
+	if (irc != 0) {
+		snprintf(why, whylen, "init failed (returned %d)%s%s", irc,
+			 ctx->last_error[0] ? ": " : "", ctx->last_error);
+		return -1;
+	}
+	if (check_settings(ctx, why, whylen) != 0) {
+		*located = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Undoes a failed load and reports it: into err for a required module
+ * (returning rc), as a warning for an optional one (returning 0). */
+static int load_failed(hub_ctx *ctx, void *dl, const char *name,
+		       const char *section, int required, const char *why,
+		       int located, int rc, char *err, size_t errlen)
+{
+	if (ctx) {
+		if (ctx->initialised && ctx->desc->shutdown)
+			ctx->desc->shutdown(ctx);
+		hub_ctx_release(ctx);
+		free(ctx);
+	}
+	if (dl)
+		dlclose(dl);
+	if (!required) {
+		hub_logf(HUB_LOG_WARN, "loader",
+			 "optional module %s skipped: %s", name, why);
+		return 0;
+	}
+	if (located)
+		snprintf(err, errlen, "%s (module %s)", why, name);
+	else
+		snprintf(err, errlen, "%s:%d: module %s: %s", hub_conf_path(),
+			 hub_conf_line(section, "path"), name, why);
+	return rc;
+}
+
 /* Loads one module. Returns 0; 2 for a configuration or module problem;
  * 1 for a failed migration (err names file, line, module and reason). */
-static int load_one(const char *name, int run_migrations, char *err,
-		    size_t errlen)
+static int load_one(const hub_api *api, const char *name, int run_migrations,
+		    char *err, size_t errlen)
 {
-	char section[96], path[PATH_MAX], why[768] = "", dirbuf[PATH_MAX];
+	char section[96], path[PATH_MAX], why[768] = "";
 	hub_ctx *ctx = NULL;
 	void *dl = NULL;
 	const hub_module *d = NULL;
-	int required, rc = 2, located = 0;
+	int located = 0, required;
 
 	snprintf(section, sizeof(section), "module.%s", name);
 	required = hub_conf_bool(section, "required", 1);
@@ -195,100 +262,41 @@ static int load_one(const char *name, int run_migrations, char *err,
 		hub_logf(HUB_LOG_INFO, "loader", "module %s disabled", name);
 		return 0;
 	}
-	if (g_mods.n == MAX_MODULES) {
+	if (hub_modules_full()) {
 		snprintf(why, sizeof(why), "too many modules");
-		goto fail;
+		return load_failed(NULL, NULL, name, section, required, why, 0,
+				   2, err, errlen);
 	}
-	resolve_path(hub_conf_get(section, "path"), path, sizeof(path));
-	if (access(path, R_OK) != 0) {
-		snprintf(why, sizeof(why), "cannot read %s", path);
-		goto fail;
-	}
-	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!dl) {
-		snprintf(why, sizeof(why), "cannot load %s: %s", path,
-			 dlerror());
-		goto fail;
-	}
-	d = dlsym(dl, HUB_MODULE_SYMBOL);
-	if (!d) {
-		snprintf(why, sizeof(why),
-			 "%s exports no descriptor '%s' (use "
-			 "HUB_MODULE_DEFINE)",
-			 path, HUB_MODULE_SYMBOL);
-		goto fail;
-	}
-	if (check_descriptor(d, name, why, sizeof(why)) != 0)
-		goto fail;
-	ctx = calloc(1, sizeof(*ctx));
+	if (open_module(name, section, path, sizeof(path), &dl, &d, why,
+			sizeof(why)) != 0)
+		return load_failed(NULL, dl, name, section, required, why, 0, 2,
+				   err, errlen);
+	ctx = new_ctx(d, dl, section, path);
 	if (!ctx) {
 		snprintf(why, sizeof(why), "out of memory");
-		goto fail;
+		return load_failed(NULL, dl, name, section, required, why, 0, 2,
+				   err, errlen);
 	}
-	snprintf(ctx->name, sizeof(ctx->name), "%s", d->name);
-	snprintf(ctx->section, sizeof(ctx->section), "%s", section);
-	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
-	snprintf(ctx->dir, sizeof(ctx->dir), "%s/%s", dirname(dirbuf), d->name);
-	ctx->dl = dl;
-	ctx->desc = d;
-	ctx->in_init = 1;
-	int irc = d->init(ctx, hub_host_api());
-	ctx->in_init = 0;
-	/* init ran to the end: shutdown must run on any later failure */
-	ctx->initialised = irc == 0;
-	if (ctx->error[0]) {
-		snprintf(why, sizeof(why), "%s", ctx->error);
-		located = 1;
-		goto fail;
-	}
-	if (irc != 0) {
-		snprintf(why, sizeof(why), "init failed (returned %d)%s%s", irc,
-			 ctx->last_error[0] ? ": " : "", ctx->last_error);
-		goto fail;
-	}
-	if (check_settings(ctx, why, sizeof(why)) != 0) {
-		located = 1; /* why already names file, line and key */
-		goto fail;
-	}
+	if (init_module(ctx, api, why, sizeof(why), &located) != 0)
+		return load_failed(ctx, dl, name, section, required, why,
+				   located, 2, err, errlen);
 	if (run_migrations && ctx->nmigrations > 0 &&
 	    hub_store_migrate(ctx->name, ctx->migrations, ctx->nmigrations, why,
-			      sizeof(why)) != 0) {
-		rc = 1;
-		goto fail;
-	}
-	g_mods.mods[g_mods.n++] = ctx;
+			      sizeof(why)) != 0)
+		return load_failed(ctx, dl, name, section, required, why, 0, 1,
+				   err, errlen);
+	hub_modules_add(ctx);
 	hub_logf(HUB_LOG_INFO, "loader", "module %s %s loaded", d->name,
 		 d->version);
 	return 0;
-fail:
-	if (ctx) {
-		if (ctx->initialised && d->shutdown)
-			d->shutdown(ctx);
-		hub_ctx_release(ctx);
-		free(ctx);
-	}
-	if (dl)
-		dlclose(dl);
-	if (required) {
-		if (located)
-			snprintf(err, errlen, "%s (module %s)", why, name);
-		else
-			snprintf(err, errlen, "%s:%d: module %s: %s",
-				 hub_conf_path(),
-				 hub_conf_line(section, "path"), name, why);
-	} else {
-		hub_logf(HUB_LOG_WARN, "loader",
-			 "optional module %s skipped: %s", name, why);
-		rc = 0;
-	}
-	return rc;
 }
 
-int hub_modules_load(int run_migrations, char *err, size_t errlen)
+int hub_modules_load(const hub_api *api, int run_migrations, char *err,
+		     size_t errlen)
 {
 	for (size_t i = 0; i < hub_conf_module_count(); i++) {
-		int rc = load_one(hub_conf_module_name(i), run_migrations, err,
-				  errlen);
+		int rc = load_one(api, hub_conf_module_name(i), run_migrations,
+				  err, errlen);
 		if (rc != 0)
 			return rc;
 	}
@@ -297,8 +305,8 @@ int hub_modules_load(int run_migrations, char *err, size_t errlen)
 
 void hub_modules_unload(void)
 {
-	while (g_mods.n > 0) {
-		hub_ctx *ctx = g_mods.mods[--g_mods.n];
+	hub_ctx *ctx;
+	while ((ctx = hub_modules_pop()) != NULL) {
 		if (ctx->desc->shutdown)
 			ctx->desc->shutdown(ctx);
 		hub_ctx_release(ctx);

@@ -82,9 +82,11 @@ static int register_core(char *err, size_t errlen)
 	const hub_api *api = hub_host_api();
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
-	    hub_health_register_core() != 0 || hub_ops_register_jobs() != 0 ||
-	    hub_upkeep_register() != 0 ||
-	    hub_openapi_register(hub_core_ctx(), api) != 0) {
+	    hub_health_register_core(api) != 0 ||
+	    hub_ops_register_jobs() != 0 || hub_upkeep_register() != 0 ||
+	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
+	    api->static_dir(hub_core_ctx(), "/ui",
+			    HUB_SOURCE_DIR "/core/web/ui") != 0) {
 		snprintf(
 		    err, errlen,
 		    "cannot register core routes, checks or jobs (see log)");
@@ -136,7 +138,7 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		g_up.level = UP_CAL;
 		if (register_core(err, errlen) != 0)
 			return 1;
-		int crc = hub_modules_load(0, err, errlen);
+		int crc = hub_modules_load(hub_host_api(), 0, err, errlen);
 		if (crc != 0)
 			return crc;
 		if (hub_sentry_configure(err, errlen) < 0)
@@ -169,7 +171,7 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		return 1;
 	if (mode == HUB_START_SERVER && register_core(err, errlen) != 0)
 		return 1;
-	int mrc = hub_modules_load(1, err, errlen);
+	int mrc = hub_modules_load(hub_host_api(), 1, err, errlen);
 	if (mrc != 0)
 		return mrc;
 	g_up.level = UP_MODULES;

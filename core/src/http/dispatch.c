@@ -10,8 +10,10 @@
  */
 #define _GNU_SOURCE
 #include "base/errsink.h"
+#include "http/dispatch.h"
 #include "http/request.h"
-#include "host/host.h"
+#include "base/log.h"
+#include "hub_kit.h"
 #include "identity/identity.h"
 #include "store/store.h"
 
@@ -42,8 +44,6 @@ static void crash_handler(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
-/* Installs the fatal-signal handlers once (process start). */
-void hub_dispatch_install_crash_guard(void);
 void hub_dispatch_install_crash_guard(void)
 {
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
@@ -118,22 +118,6 @@ static int known_method(const char *m)
 	       !strcmp(m, "OPTIONS");
 }
 
-static void set_rate_headers(hub_req *req, const hub_rate_info *ri)
-{
-	char v[32];
-	snprintf(v, sizeof(v), "%u", ri->limit);
-	hub_reply_header(req, "RateLimit-Limit", v);
-	snprintf(v, sizeof(v), "%u", ri->remaining);
-	hub_reply_header(req, "RateLimit-Remaining", v);
-	snprintf(v, sizeof(v), "%u", ri->reset_s);
-	hub_reply_header(req, "RateLimit-Reset", v);
-	if (!ri->allowed) {
-		snprintf(v, sizeof(v), "%u",
-			 ri->retry_after ? ri->retry_after : 1);
-		hub_reply_header(req, "Retry-After", v);
-	}
-}
-
 /* Applies the route's rate class per client address and, when signed in,
  * per account; the stricter answer wins. Returns 1 when allowed. */
 static int rate_check(hub_req *req, const char *cls)
@@ -156,7 +140,7 @@ static int rate_check(hub_req *req, const char *cls)
 				a = b;
 		}
 	}
-	set_rate_headers(req, &a);
+	hubkit_rate_headers(hub_reply_header, req, &a);
 	if (!a.allowed)
 		hub_metric_add("hub_rate_limited_total", NULL, 1);
 	return a.allowed;
@@ -237,19 +221,25 @@ static void access_log(hub_req *req, const char *route, double secs)
 
 static int g_access_log = 1;
 
+/* Set by the server before it starts (hub_dispatch_configure). */
+static size_t g_max_body = 1024 * 1024;
+static hub_report_fn g_report;
+
+void hub_dispatch_configure(size_t max_body, hub_report_fn report)
+{
+	g_max_body = max_body;
+	g_report = report;
+}
+
 /* Requests being handled, and whether the server is draining. */
 static _Atomic long g_inflight;
 static _Atomic int g_draining;
 
-/* Starts draining: new requests get 503, in-flight ones finish. */
-void hub_dispatch_drain(void);
 void hub_dispatch_drain(void)
 {
 	g_draining = 1;
 }
 
-/* Number of requests being handled right now. */
-long hub_dispatch_inflight(void);
 long hub_dispatch_inflight(void)
 {
 	return g_inflight;
@@ -324,21 +314,20 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 		snprintf(msg, sizeof(msg),
 			 "handler %s %s crashed (signal %d), request %s",
 			 r->method, r->pattern, (int)sig, req->id);
-		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core", "%s",
-			 msg);
-		if (hub_host_api()->report_error)
-			hub_host_api()->report_error(owner, msg);
+		hub_logf(HUB_LOG_ERROR, req->m.owner_name, "%s", msg);
+		if (g_report)
+			g_report(owner, msg);
 		if (!req->replied)
 			hub_reply_error(req, 500, "internal", "internal error",
 					NULL);
 		return;
 	}
 	if (hub_store_thread_reset(0))
-		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
+		hub_logf(HUB_LOG_ERROR, req->m.owner_name,
 			 "handler %s %s left a transaction open; rolled back",
 			 r->method, r->pattern);
 	if (!req->replied) {
-		hub_logf(HUB_LOG_ERROR, owner ? owner->name : "core",
+		hub_logf(HUB_LOG_ERROR, req->m.owner_name,
 			 "handler %s %s returned without answering", r->method,
 			 r->pattern);
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
@@ -350,9 +339,9 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 static void report_5xx(hub_req *req, const char *route)
 {
 	char msg[256];
-	hub_ctx *owner = req->m.route ? req->m.owner : NULL;
+	const char *owner = req->m.route ? req->m.owner_name : NULL;
 	hub_err_event ev = {.kind = "http",
-			    .logger = owner ? owner->name : "core",
+			    .logger = owner ? owner : "core",
 			    .message = msg,
 			    .route = route,
 			    .method = req->ri->request_method,
@@ -363,24 +352,11 @@ static void report_5xx(hub_req *req, const char *route)
 	hub_err_report(&ev);
 }
 
-int hub_dispatch(struct mg_connection *conn)
+/* Finds the route of the request. Answers (503 while draining, 501, a
+ * static file, 404, 405) and returns NULL when there is none to run;
+ * *route_name names what answered ("static") or the route's pattern. */
+static const hub_route *dispatch_route(hub_req *req, const char **route_name)
 {
-	hub_req *req = calloc(1, sizeof(*req));
-	const hub_route *r = NULL;
-	const char *route_name = "-";
-	double t0 = now_s();
-	int status;
-
-	if (!req)
-		return 0; /* let civetweb answer */
-	g_inflight++;
-	req->conn = conn;
-	req->ri = mg_get_request_info(conn);
-	req->is_head = !strcmp(req->ri->request_method, "HEAD");
-	req->is_tls = req->ri->is_ssl;
-	make_request_id(req);
-	hub_proxy_client(req->ri, req->client, sizeof(req->client));
-
 	const char *method = req->ri->request_method;
 	const char *path = hub_req_path(req);
 	if (g_draining) {
@@ -388,72 +364,101 @@ int hub_dispatch(struct mg_connection *conn)
 		hub_reply_header(req, "Retry-After", "1");
 		hub_reply_error(req, 503, "shutting_down",
 				"the server is restarting; retry", NULL);
-		goto done;
+		return NULL;
 	}
 	if (!known_method(method)) {
 		hub_reply_error(req, 501, "not_implemented",
 				"method not supported", NULL);
-		goto done;
+		return NULL;
 	}
-	if (!hub_router_match(method, path, &req->m)) {
-		if ((!strcmp(method, "GET") || req->is_head) &&
-		    hub_static_serve(req, path)) {
-			route_name = "static";
-			goto done;
-		}
-		if (req->m.path_found) {
-			hub_reply_header(req, "Allow", req->m.allow);
-			hub_reply_error(req, 405, "method_not_allowed",
-					"method not allowed on this path",
-					NULL);
-		} else {
-			hub_reply_error(req, 404, "not_found", "no such path",
-					NULL);
-		}
-		goto done;
+	if (hub_router_match(method, path, &req->m)) {
+		*route_name = req->m.route->pattern;
+		return req->m.route;
 	}
-	r = req->m.route;
-	route_name = r->pattern;
+	if ((!strcmp(method, "GET") || req->is_head) &&
+	    hub_static_serve(req, path)) {
+		*route_name = "static";
+		return NULL;
+	}
+	if (req->m.path_found) {
+		hub_reply_header(req, "Allow", req->m.allow);
+		hub_reply_error(req, 405, "method_not_allowed",
+				"method not allowed on this path", NULL);
+	} else {
+		hub_reply_error(req, 404, "not_found", "no such path", NULL);
+	}
+	return NULL;
+}
+
+/* The body of a write: size limit (413), content type (415), reading it
+ * (400). Answers and returns -1 when refused. */
+static int dispatch_body(hub_req *req, const hub_route *r)
+{
+	long long cl = req->ri->content_length;
+	const char *te = mg_get_header(req->conn, "Transfer-Encoding");
+	int has_body = cl > 0 || (cl < 0 && te != NULL), status;
+	if (cl > (long long)g_max_body) {
+		hub_reply_error(req, 413, "body_too_large",
+				"request body too large", NULL);
+		return -1;
+	}
+	if (has_body && !(r->flags & HUB_ROUTE_NO_JSON_BODY) &&
+	    !content_type_json(mg_get_header(req->conn, "Content-Type"))) {
+		hub_reply_error(req, 415, "unsupported_media_type",
+				"send Content-Type: application/json", NULL);
+		return -1;
+	}
+	status = has_body ? read_body(req, g_max_body) : 0;
+	if (status == 413) {
+		hub_reply_error(req, 413, "body_too_large",
+				"request body too large", NULL);
+		return -1;
+	}
+	if (status) {
+		hub_reply_error(req, status, "bad_request",
+				"could not read the request body", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks between the route and its handler, in the order of
+ * precedence: 401/403, 429, then 413/415 for writes. Answers and returns
+ * -1 when one refuses. */
+static int dispatch_checks(hub_req *req, const hub_route *r)
+{
 	if (authorise(req, r) != 0)
-		goto done;
+		return -1;
 	if (r->rate_class && !rate_check(req, r->rate_class)) {
 		hub_reply_error(req, 429, "rate_limited",
 				"too many requests; retry later", NULL);
-		goto done;
+		return -1;
 	}
-	if (is_write(method)) {
-		long long cl = req->ri->content_length;
-		const char *te = mg_get_header(conn, "Transfer-Encoding");
-		int has_body = cl > 0 || (cl < 0 && te != NULL);
-		if (cl > (long long)hub_server_max_body()) {
-			hub_reply_error(req, 413, "body_too_large",
-					"request body too large", NULL);
-			goto done;
-		}
-		if (has_body && !(r->flags & HUB_ROUTE_NO_JSON_BODY) &&
-		    !content_type_json(mg_get_header(conn, "Content-Type"))) {
-			hub_reply_error(req, 415, "unsupported_media_type",
-					"send Content-Type: application/json",
-					NULL);
-			goto done;
-		}
-		status = has_body ? read_body(req, hub_server_max_body()) : 0;
-		if (status == 413) {
-			hub_reply_error(req, 413, "body_too_large",
-					"request body too large", NULL);
-			goto done;
-		} else if (status) {
-			hub_reply_error(req, status, "bad_request",
-					"could not read the request body",
-					NULL);
-			goto done;
-		}
-	}
-	run_handler(req, r, req->m.owner);
-done:
+	if (is_write(req->ri->request_method))
+		return dispatch_body(req, r);
+	return 0;
+}
+
+/* Fills a new request for conn (request id, client address). */
+static void dispatch_begin(hub_req *req, struct mg_connection *conn)
+{
+	req->conn = conn;
+	req->ri = mg_get_request_info(conn);
+	req->is_head = !strcmp(req->ri->request_method, "HEAD");
+	req->is_tls = req->ri->is_ssl;
+	make_request_id(req);
+	hub_proxy_client(req->ri, req->client, sizeof(req->client));
+}
+
+/* Answers 500 when nothing answered, records metrics and the access log
+ * line, frees the request. Returns the status sent. */
+static int dispatch_end(hub_req *req, const char *route_name, double t0)
+{
+	double secs;
+	int status;
 	if (!req->replied)
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
-	double secs = now_s() - t0;
+	secs = now_s() - t0;
 	hub_metric_observe_request(route_name, req->status, secs);
 	if (req->status >= 500 && !g_draining)
 		report_5xx(req, route_name);
@@ -462,6 +467,25 @@ done:
 	status = req->status;
 	hub_req_release(req);
 	free(req);
-	g_inflight--;
 	return status > 0 ? status : 500;
+}
+
+int hub_dispatch(struct mg_connection *conn)
+{
+	const char *route_name = "-";
+	const hub_route *r;
+	double t0 = now_s();
+	hub_req *req = calloc(1, sizeof(*req));
+	int status;
+
+	if (!req)
+		return 0; /* let civetweb answer */
+	g_inflight++;
+	dispatch_begin(req, conn);
+	r = dispatch_route(req, &route_name);
+	if (r && dispatch_checks(req, r) == 0)
+		run_handler(req, r, req->m.owner);
+	status = dispatch_end(req, route_name, t0);
+	g_inflight--;
+	return status;
 }

@@ -10,12 +10,17 @@
 
 /* ================================================================ router */
 
-/* Adds a route owned by `owner` (strings copied). Fails (-1, logged) on a
- * bad pattern, an unknown method or a duplicate method+pattern. */
-int hub_router_add(hub_ctx *owner, const hub_route *route);
+/* Adds a route owned by `owner`, whose name (NULL = "core") is kept for
+ * logs and hub_router_each; the router never looks into `owner`. Strings
+ * are copied. Fails (-1, logged) on a bad pattern, an unknown method or a
+ * duplicate method+pattern. */
+int hub_router_add(hub_ctx *owner, const char *owner_name,
+		   const hub_route *route);
 
-/* Adds a static directory `dir` served under `prefix`. Returns 0 or -1. */
-int hub_router_add_static(hub_ctx *owner, const char *prefix, const char *dir);
+/* Adds a static directory `dir` served under `prefix`, owned as above.
+ * Returns 0 or -1. */
+int hub_router_add_static(hub_ctx *owner, const char *owner_name,
+			  const char *prefix, const char *dir);
 
 /* Calls fn for every registered route (method, pattern, owner name) in
  * registration order. */
@@ -33,9 +38,10 @@ void hub_router_clear(void);
 #define HUB_ROUTER_MAX_PARAMS 8
 typedef struct hub_match {
 	const hub_route *route; /* the route for the method, or NULL */
-	hub_ctx *owner;
-	int path_found; /* some route matches the path (for 405) */
-	char allow[64]; /* methods allowed on the path, "GET, POST" */
+	hub_ctx *owner;		/* as registered (opaque here) */
+	const char *owner_name; /* its name, borrowed from the table */
+	int path_found;		/* some route matches the path (for 405) */
+	char allow[64];		/* methods allowed on the path, "GET, POST" */
 	size_t nparams;
 	struct {
 		const char *name; /* borrowed from the route */
@@ -62,6 +68,9 @@ int hub_url_decode(const char *src, size_t srclen, char *dst, size_t dstlen,
 
 /* ================================================================ server */
 
+/* Sends an error report about module `owner` (NULL = the core). */
+typedef void (*hub_report_fn)(hub_ctx *owner, const char *message);
+
 typedef struct hub_server_opts {
 	const char *listen; /* "127.0.0.1:8080" */
 	unsigned threads;
@@ -69,6 +78,7 @@ typedef struct hub_server_opts {
 	unsigned request_timeout_ms;
 	const char *tls_certificate; /* PEM with key, or NULL */
 	const char *trusted_proxies; /* comma list of addresses/CIDRs */
+	hub_report_fn report_error;  /* a handler crashed; NULL = log only */
 } hub_server_opts;
 
 /* Starts civetweb with the router as the only handler. Returns 0 or -1
@@ -105,6 +115,13 @@ int hub_reply(hub_req *req, int status, const char *content_type,
 int hub_reply_json(hub_req *req, int status, const char *json);
 int hub_reply_error(hub_req *req, int status, const char *code,
 		    const char *message, const char *extra_members);
+
+/* hub_api.audit: an audit entry (hub_id_audit) whose actor, address and
+ * request id are those of req: its principal ("anonymous" when none), or
+ * "system" without a request. `db` NULL = the thread's connection.
+ * Returns 0 or -1. */
+int hub_audit(hub_req *req, hub_db *db, const char *action, const char *target,
+	      const char *detail);
 
 /* ============================================================ metrics */
 

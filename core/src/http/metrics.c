@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "http/http.h"
-#include "host/host.h"
+#include "base/log.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "http/request.h"
 #include "base/log.h"
+#include "identity/identity.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,4 +326,16 @@ int hub_reply_error(hub_req *req, int status, const char *code,
 	rc = hub_reply(req, status, "application/json; charset=utf-8", buf,
 		       (size_t)n);
 	return rc;
+}
+
+int hub_audit(hub_req *req, hub_db *db, const char *action, const char *target,
+	      const char *detail)
+{
+	hub_user u;
+	const char *actor = "system";
+	if (req)
+		actor = hub_req_user(req, &u) == 0 ? u.username : "anonymous";
+	return hub_id_audit(db, actor, req ? hub_req_client(req) : NULL,
+			    req ? hub_req_id(req) : NULL, action, target,
+			    detail);
 }

@@ -62,10 +62,4 @@ int hub_static_serve(hub_req *req, const char *path);
 void hub_proxy_client(const struct mg_request_info *ri, char *out,
 		      size_t outlen);
 
-/* Dispatches one request (the civetweb begin_request callback body). */
-int hub_dispatch(struct mg_connection *conn);
-
-/* Server options as applied (for the dispatcher). */
-size_t hub_server_max_body(void);
-
 #endif

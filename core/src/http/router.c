@@ -9,7 +9,7 @@
  * segment without allocating.
  */
 #include "http/http.h"
-#include "host/host.h"
+#include "base/log.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -25,8 +25,9 @@ typedef struct seg {
 } seg;
 
 typedef struct route_entry {
-	hub_route r; /* strings below owned by the entry */
-	hub_ctx *owner;
+	hub_route r;	     /* strings below owned by the entry */
+	hub_ctx *owner;	     /* compared only, never read */
+	char owner_name[64]; /* copied at registration */
 	seg segs[MAX_SEGS];
 	size_t nsegs;
 } route_entry;
@@ -185,9 +186,10 @@ static void free_entry(route_entry *e)
 	free((char *)e->r.rate_class);
 }
 
-int hub_router_add(hub_ctx *owner, const hub_route *route)
+int hub_router_add(hub_ctx *owner, const char *owner_name,
+		   const hub_route *route)
 {
-	const char *who = owner ? owner->name : "core";
+	const char *who = owner_name ? owner_name : "core";
 	seg segs[MAX_SEGS];
 	char why[96];
 	int n;
@@ -215,9 +217,7 @@ int hub_router_add(hub_ctx *owner, const hub_route *route)
 			hub_logf(HUB_LOG_ERROR, who,
 				 "route %s %s: already registered by %s",
 				 route->method, route->pattern,
-				 g_rt.routes[i].owner
-				     ? g_rt.routes[i].owner->name
-				     : "core");
+				 g_rt.routes[i].owner_name);
 			for (int k = 0; k < n; k++)
 				free(segs[k].text);
 			return -1;
@@ -237,6 +237,7 @@ int hub_router_add(hub_ctx *owner, const hub_route *route)
 	e->r.pattern = strdup(route->pattern);
 	e->r.rate_class = route->rate_class ? strdup(route->rate_class) : NULL;
 	e->owner = owner;
+	snprintf(e->owner_name, sizeof(e->owner_name), "%s", who);
 	memcpy(e->segs, segs, sizeof(seg) * (size_t)n);
 	e->nsegs = (size_t)n;
 	if (!e->r.method || !e->r.pattern ||
@@ -248,9 +249,10 @@ int hub_router_add(hub_ctx *owner, const hub_route *route)
 	return 0;
 }
 
-int hub_router_add_static(hub_ctx *owner, const char *prefix, const char *dir)
+int hub_router_add_static(hub_ctx *owner, const char *owner_name,
+			  const char *prefix, const char *dir)
 {
-	const char *who = owner ? owner->name : "core";
+	const char *who = owner_name ? owner_name : "core";
 	char real[4096];
 	size_t plen;
 	if (!prefix || prefix[0] != '/' || hub_router_pattern_ok(prefix) ||
@@ -297,7 +299,7 @@ void hub_router_each(void (*fn)(void *ud, const char *method,
 {
 	for (size_t i = 0; i < g_rt.nroutes; i++)
 		fn(ud, g_rt.routes[i].r.method, g_rt.routes[i].r.pattern,
-		   g_rt.routes[i].owner ? g_rt.routes[i].owner->name : "core");
+		   g_rt.routes[i].owner_name);
 }
 
 void hub_router_remove_owner(hub_ctx *owner)
@@ -396,6 +398,7 @@ int hub_router_match(const char *method, const char *path, hub_match *m)
 		if (!m->route && strcmp(e->r.method, want) == 0) {
 			m->route = &e->r;
 			m->owner = e->owner;
+			m->owner_name = e->owner_name;
 			m->nparams = tmp.nparams;
 			memcpy(m->params, tmp.params, sizeof(tmp.params));
 		}

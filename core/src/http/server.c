@@ -3,6 +3,7 @@
  * a draining stop. Every request goes through hub_dispatch.
  */
 #define _GNU_SOURCE
+#include "http/dispatch.h"
 #include "http/request.h"
 #include "base/log.h"
 
@@ -12,20 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-void hub_dispatch_install_crash_guard(void);
-void hub_dispatch_drain(void);
-long hub_dispatch_inflight(void);
-
 static struct {
 	struct mg_context *ctx;
-	size_t max_body;
 	int port;
-} g_srv = {NULL, 1024 * 1024, 0};
-
-size_t hub_server_max_body(void)
-{
-	return g_srv.max_body;
-}
+} g_srv = {NULL, 0};
 
 static int on_begin_request(struct mg_connection *conn)
 {
@@ -81,7 +72,8 @@ int hub_server_start(const hub_server_opts *o, char *err, size_t errlen)
 	struct mg_error_data ed;
 	char ebuf[256] = "";
 
-	g_srv.max_body = o->max_body ? o->max_body : 1024 * 1024;
+	hub_dispatch_configure(o->max_body ? o->max_body : 1024 * 1024,
+			       o->report_error);
 	snprintf(threads, sizeof(threads), "%u", o->threads ? o->threads : 16);
 	snprintf(timeout, sizeof(timeout), "%u",
 		 o->request_timeout_ms ? o->request_timeout_ms : 30000);

@@ -1,12 +1,12 @@
 /*
  * id_audit.c - the audit log: who did what to what, when, from which
- * address and in which request. Entries are append-only; they never hold
+ * address and in which request (the caller says who, where and which;
+ * this file knows no request object). Entries are append-only; they never hold
  * secrets (callers pass names and short facts, and the text is clipped
  * and cleaned of control characters here).
  */
 #define _GNU_SOURCE
 #include "identity/id_internal.h"
-#include "http/http.h"
 #include "hub_kit.h"
 
 #include <stdio.h>
@@ -46,43 +46,31 @@ static void clean_text(const char *s, char *out, size_t outlen)
 	out[o] = 0;
 }
 
-int id_audit_as(hub_req *req, hub_db *db, const char *actor, const char *action,
-		const char *target, const char *detail)
+int hub_id_audit(hub_db *db, const char *actor, const char *client,
+		 const char *request_id, const char *action, const char *target,
+		 const char *detail)
 {
 	char a[96], act[64], tgt[256], det[512], cli[64], rid[80];
-	hub_user u;
 	if (!db)
 		db = hub_store_db();
 	if (!db || !action)
 		return -1;
-	if (!actor) {
-		if (req && hub_req_user(req, &u) == 0)
-			actor = u.username;
-		else
-			actor = req ? "anonymous" : "system";
-	}
-	clean_text(actor, a, sizeof(a));
+	clean_text(actor ? actor : "system", a, sizeof(a));
 	clean_text(action, act, sizeof(act));
 	clean_text(target, tgt, sizeof(tgt));
 	clean_text(detail, det, sizeof(det));
-	clean_text(req ? hub_req_client(req) : NULL, cli, sizeof(cli));
-	clean_text(req ? hub_req_id(req) : NULL, rid, sizeof(rid));
+	clean_text(client, cli, sizeof(cli));
+	clean_text(request_id, rid, sizeof(rid));
 	return id_sql(db,
 		      "INSERT INTO audit_log (at, actor, action, target, "
 		      "detail, client, request_id) VALUES (?, ?, ?, ?, ?, ?, "
 		      "?)",
-		      "itttttt", id_now(), a, act, target ? tgt : NULL,
-		      detail ? det : NULL, cli[0] ? cli : NULL,
-		      rid[0] ? rid : NULL) == HUB_DB_OK
+		      HUBKIT_ARGS(
+			  HUBKIT_INT(id_now()), HUBKIT_TEXT(a),
+			  HUBKIT_TEXT(act), HUBKIT_TEXT(target ? tgt : NULL),
+			  HUBKIT_TEXT(detail ? det : NULL),
+			  HUBKIT_TEXT(cli[0] ? cli : NULL),
+			  HUBKIT_TEXT(rid[0] ? rid : NULL))) == HUB_DB_OK
 		   ? 0
 		   : -1;
-}
-
-/* Appends an audit entry; the actor is the signed-in principal of `req`
- * ("anonymous" when none), or "system" when req is NULL (hubctl, jobs).
- * `db` NULL means the thread's connection. Returns 0 or -1. */
-int hub_audit(hub_req *req, hub_db *db, const char *action, const char *target,
-	      const char *detail)
-{
-	return id_audit_as(req, db, NULL, action, target, detail);
 }

@@ -103,7 +103,7 @@ static int cmd_add(hub_db *db, const char *name, const char *role_s)
 		return fail("user '%s' exists", name);
 	if (rc != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "user.create", name, role_s);
+	hub_id_audit(db, g_actor, NULL, NULL, "user.create", name, role_s);
 	return 0;
 }
 
@@ -112,12 +112,12 @@ static int cmd_list(hub_db *db)
 	hub_stmt *st = NULL;
 	int64_t now = id_now();
 	int rc =
-	    id_prepare(db, &st,
-		       "SELECT " ID_USER_COLS ", f.locked_until FROM users "
-		       "LEFT JOIN auth_failures f ON f.kind = 'acct' AND "
-		       "f.key = users.username_key ORDER BY "
-		       "users.username_key",
-		       "");
+	    hubkit_prepare(&id_sql_ops, db,
+			   "SELECT " ID_USER_COLS ", f.locked_until FROM users "
+			   "LEFT JOIN auth_failures f ON f.kind = 'acct' AND "
+			   "f.key = users.username_key ORDER BY "
+			   "users.username_key",
+			   NULL, 0, &st);
 	while (rc == HUB_DB_OK && (rc = hub_stmt_step(st)) == HUB_DB_ROW) {
 		id_user u;
 		id_user_read_row(st, &u);
@@ -152,8 +152,8 @@ static int cmd_passwd(hub_db *db, const char *name)
 	mbedtls_platform_zeroize(pw, sizeof(pw));
 	if (rc != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "password.set", u.username,
-		    "sessions ended");
+	hub_id_audit(db, g_actor, NULL, NULL, "password.set", u.username,
+		     "sessions ended");
 	return 0;
 }
 
@@ -171,8 +171,12 @@ static int upd_tx(hub_db *db, void *ud)
 	/* inside the write transaction, so concurrent changes serialise */
 	int rc = c->guard ? id_admin_guard(db, c->id) : HUB_DB_OK;
 	if (rc == HUB_DB_OK)
-		rc = c->text ? id_sql(db, c->sql, "ti", c->text, c->id)
-			     : id_sql(db, c->sql, "ii", c->num, c->id);
+		rc = c->text ? id_sql(db, c->sql,
+				      HUBKIT_ARGS(HUBKIT_TEXT(c->text),
+						  HUBKIT_INT(c->id)))
+			     : id_sql(db, c->sql,
+				      HUBKIT_ARGS(HUBKIT_INT(c->num),
+						  HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK)
 		rc = id_sessions_end_user(db, c->id);
 	return rc;
@@ -205,7 +209,8 @@ static int cmd_role(hub_db *db, const char *name, const char *role_s)
 			    role_s);
 	if (find_user(db, name, &u) != 0 || update(db, &u, &c) != 0)
 		return 1;
-	id_audit_as(NULL, db, g_actor, "user.update", u.username, role_s);
+	hub_id_audit(db, g_actor, NULL, NULL, "user.update", u.username,
+		     role_s);
 	return 0;
 }
 
@@ -216,8 +221,8 @@ static int cmd_disable(hub_db *db, const char *name, int disable)
 	id_user u;
 	if (find_user(db, name, &u) != 0 || update(db, &u, &c) != 0)
 		return 1;
-	id_audit_as(NULL, db, g_actor, "user.update", u.username,
-		    disable ? "disabled; sessions ended" : "enabled");
+	hub_id_audit(db, g_actor, NULL, NULL, "user.update", u.username,
+		     disable ? "disabled; sessions ended" : "enabled");
 	return 0;
 }
 
@@ -237,8 +242,8 @@ static int cmd_totp_reset(hub_db *db, const char *name)
 		return 1;
 	if (hub_store_transaction(db, reset_tx, &u.id) != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "totp.reset", u.username,
-		    "2FA and backup codes removed; sessions ended");
+	hub_id_audit(db, g_actor, NULL, NULL, "totp.reset", u.username,
+		     "2FA and backup codes removed; sessions ended");
 	return 0;
 }
 
@@ -251,7 +256,7 @@ static int cmd_unlock(hub_db *db, const char *name)
 	id_username_key(u.username, key, sizeof(key));
 	if (id_lock_clear(db, "acct", key) != HUB_DB_OK)
 		return fail("storage error: %s", hub_store_errmsg(db));
-	id_audit_as(NULL, db, g_actor, "user.unlock", u.username, NULL);
+	hub_id_audit(db, g_actor, NULL, NULL, "user.unlock", u.username, NULL);
 	return 0;
 }
 

@@ -22,12 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The API table and core context, given at registration. */
+static id_http_host g_host;
+
 /* ============================================================ helpers */
 
 /* limit (1..1000, default 100) and cursor (a positive id). */
 static int page_args(hub_req *req, long long *limit, long long *cursor)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *l = A->req_query(req, "limit");
 	const char *c = A->req_query(req, "cursor");
 	*limit = 100;
@@ -73,10 +76,10 @@ static int reply_page(hub_req *req, hub_stmt *st, long long limit,
 	hub_stmt_finalize(st);
 	if (rc != HUB_DB_ROW && rc != HUB_DB_DONE) {
 		cJSON_Delete(o);
-		return id_http_db_error(req);
+		return id_http_db_error(&g_host, req);
 	}
 	add_cursor(o, more, last);
-	return hubkit_reply_cjson(g_id_api, req, 200, o);
+	return hubkit_reply_cjson(g_host.api, req, 200, o);
 }
 
 /* Answers GET of a list paged by id: sql selects the rows with id > ?
@@ -87,11 +90,14 @@ static int list_after_cursor(hub_req *req, const char *sql,
 	long long limit, cursor;
 	hub_stmt *st = NULL;
 	hub_db *db;
-	if (page_args(req, &limit, &cursor) != 0 || !(db = id_http_db(req)))
+	if (page_args(req, &limit, &cursor) != 0 ||
+	    !(db = id_http_db(&g_host, req)))
 		return 0;
-	if (id_prepare(db, &st, sql, "ii", (int64_t)cursor,
-		       (int64_t)limit + 1) != HUB_DB_OK)
-		return id_http_db_error(req);
+	if (hubkit_prepare(&id_sql_ops, db, sql,
+			   HUBKIT_ARGS(HUBKIT_INT((int64_t)cursor),
+				       HUBKIT_INT((int64_t)limit + 1)),
+			   &st) != HUB_DB_OK)
+		return id_http_db_error(&g_host, req);
 	return reply_page(req, st, limit, row);
 }
 
@@ -99,14 +105,14 @@ static int list_after_cursor(hub_req *req, const char *sql,
  * when there is none. */
 static int path_user(hub_req *req, hub_db *db, id_user *u)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	int rc = id_user_by_name(db, A->req_param(req, "name"), u);
 	if (rc == HUB_DB_ENOTFOUND) {
 		A->reply_error(req, 404, "not_found", "no such user", NULL);
 		return -1;
 	}
 	if (rc != HUB_DB_OK) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		return -1;
 	}
 	return 0;
@@ -119,7 +125,7 @@ static int bool_field(hub_req *req, const cJSON *o, const char *name)
 	if (!v || cJSON_IsNull(v))
 		return -1;
 	if (!cJSON_IsBool(v)) {
-		hubkit_invalid(g_id_api, req, name, "must be true or false");
+		hubkit_invalid(g_host.api, req, name, "must be true or false");
 		return -2;
 	}
 	return cJSON_IsTrue(v) ? 1 : 0;
@@ -137,7 +143,7 @@ static int64_t consultant_field(hub_req *req, const cJSON *o)
 	if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
 	    v->valuedouble > 9007199254740991.0 ||
 	    v->valuedouble != floor(v->valuedouble)) {
-		hubkit_invalid(g_id_api, req, "consultant_id",
+		hubkit_invalid(g_host.api, req, "consultant_id",
 			       "must be a positive integer or null");
 		return -2;
 	}
@@ -180,7 +186,7 @@ static const char *const create_fields[] = {
 
 static int h_users_create(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *name, *role_s, *pw, *why;
 	char key[64], gen[21], hash[256], det[64];
 	cJSON *body = NULL, *o;
@@ -217,17 +223,17 @@ static int h_users_create(hub_req *req, void *ud)
 	if ((cons = consultant_field(req, body)) == -2 ||
 	    (m2fa = bool_field(req, body, "must_setup_2fa")) == -2)
 		goto out;
-	if (!(db = id_http_db(req)))
+	if (!(db = id_http_db(&g_host, req)))
 		goto out;
 	if (!pw) {
 		if (id_random_chars(otp_alphabet, 20, gen) != 0) {
-			id_http_db_error(req);
+			id_http_db_error(&g_host, req);
 			goto out;
 		}
 		pw = gen;
 	}
 	if (id_pw_hash(pw, hash, sizeof(hash)) != 0) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
 	rc = id_user_insert(db, name, role, hash, gen[0] != 0,
@@ -235,19 +241,19 @@ static int h_users_create(hub_req *req, void *ud)
 	if (rc == HUB_DB_OK && m2fa == 1)
 		rc = id_sql(db,
 			    "UPDATE users SET must_setup_2fa = 1 WHERE id = ?",
-			    "i", id);
+			    HUBKIT_ARGS(HUBKIT_INT(id)));
 	if (rc == HUB_DB_ECONSTRAINT) {
 		A->reply_error(req, 409, "exists", "that user name is taken",
 			       NULL);
 		goto out;
 	}
 	if (rc != HUB_DB_OK || id_user_by_id(db, id, &u) != HUB_DB_OK) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
 	snprintf(det, sizeof(det), "role %s%s", id_role_name(role),
 		 gen[0] ? ", one-time password" : "");
-	hub_audit(req, db, "user.create", u.username, det);
+	id_http_audit(&g_host, req, db, NULL, "user.create", u.username, det);
 	o = id_http_user_json(&u);
 	if (gen[0])
 		cJSON_AddStringToObject(o, "password", gen);
@@ -284,27 +290,31 @@ static int patch_tx(hub_db *db, void *ud)
 		rc = id_sql(db,
 			    "UPDATE users SET role = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    "tii", id_role_name(c->role), now, c->id);
+			    HUBKIT_ARGS(HUBKIT_TEXT(id_role_name(c->role)),
+					HUBKIT_INT(now), HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->disabled >= 0)
 		rc = id_sql(db,
 			    "UPDATE users SET disabled = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    "iii", (int64_t)c->disabled, now, c->id);
+			    HUBKIT_ARGS(HUBKIT_INT((int64_t)c->disabled),
+					HUBKIT_INT(now), HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->cons == 0)
 		rc = id_sql(db,
 			    "UPDATE users SET consultant_id = NULL WHERE "
 			    "id = ?",
-			    "i", c->id);
+			    HUBKIT_ARGS(HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->cons > 0)
-		rc = id_sql(db,
-			    "UPDATE users SET consultant_id = ? WHERE "
-			    "id = ?",
-			    "ii", c->cons, c->id);
+		rc =
+		    id_sql(db,
+			   "UPDATE users SET consultant_id = ? WHERE "
+			   "id = ?",
+			   HUBKIT_ARGS(HUBKIT_INT(c->cons), HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->m2fa >= 0)
 		rc = id_sql(db,
 			    "UPDATE users SET must_setup_2fa = ? WHERE "
 			    "id = ?",
-			    "ii", (int64_t)c->m2fa, c->id);
+			    HUBKIT_ARGS(HUBKIT_INT((int64_t)c->m2fa),
+					HUBKIT_INT(c->id)));
 	if (rc == HUB_DB_OK && c->hash)
 		rc = id_user_set_hash(db, c->id, c->hash, 1);
 	if (rc == HUB_DB_OK && c->end_sessions)
@@ -317,26 +327,26 @@ static int patch_tx(hub_db *db, void *ud)
  * Returns 0. */
 static int tx_error(hub_req *req, int rc)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	if (rc == ID_RC_LAST_ADMIN)
 		return A->reply_error(req, 409, "last_admin",
 				      "this is the last enabled admin", NULL);
 	if (rc == HUB_DB_ENOTFOUND)
 		return A->reply_error(req, 404, "not_found", "no such user",
 				      NULL);
-	return id_http_db_error(req);
+	return id_http_db_error(&g_host, req);
 }
 
 static int is_self(hub_req *req, const id_user *u)
 {
 	hub_user me;
-	return g_id_api->req_user(req, &me) == 0 && !me.via_token &&
+	return g_host.api->req_user(req, &me) == 0 && !me.via_token &&
 	       me.id == u->id;
 }
 
 static int h_users_patch(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *role_s, *pw, *why;
 	char hash[256], det[256];
 	patch_ctx c;
@@ -367,7 +377,7 @@ static int h_users_patch(hub_req *req, void *ud)
 	    (c.cons = consultant_field(req, body)) == -2 ||
 	    (c.m2fa = bool_field(req, body, "must_setup_2fa")) == -2)
 		goto out;
-	if (!(db = id_http_db(req)) || path_user(req, db, &u) != 0)
+	if (!(db = id_http_db(&g_host, req)) || path_user(req, db, &u) != 0)
 		goto out;
 	if (c.role == u.role)
 		c.role = HUB_ROLE_NONE;
@@ -377,7 +387,7 @@ static int h_users_patch(hub_req *req, void *ud)
 		goto out;
 	}
 	if (pw && id_pw_hash(pw, hash, sizeof(hash)) != 0) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
 	c.id = u.id;
@@ -401,7 +411,7 @@ static int h_users_patch(hub_req *req, void *ud)
 		 c.m2fa == 1 ? "; must set up 2FA" : "",
 		 pw ? "; password set (must change)" : "",
 		 c.end_sessions ? "; sessions ended" : "");
-	hub_audit(req, db, "user.update", u.username, det);
+	id_http_audit(&g_host, req, db, NULL, "user.update", u.username, det);
 	hubkit_reply_cjson(A, req, 200, id_http_user_json(&u));
 out:
 	mbedtls_platform_zeroize(hash, sizeof(hash));
@@ -414,18 +424,19 @@ static int delete_tx(hub_db *db, void *ud)
 	int64_t id = *(int64_t *)ud;
 	int rc = id_admin_guard(db, id);
 	if (rc == HUB_DB_OK)
-		rc = id_sql(db, "DELETE FROM users WHERE id = ?", "i", id);
+		rc = id_sql(db, "DELETE FROM users WHERE id = ?",
+			    HUBKIT_ARGS(HUBKIT_INT(id)));
 	return rc;
 }
 
 static int h_users_delete(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	hub_db *db;
 	id_user u;
 	int rc;
 	(void)ud;
-	if (!(db = id_http_db(req)) || path_user(req, db, &u) != 0)
+	if (!(db = id_http_db(&g_host, req)) || path_user(req, db, &u) != 0)
 		return 0;
 	if (is_self(req, &u))
 		return A->reply_error(req, 409, "self",
@@ -433,7 +444,7 @@ static int h_users_delete(hub_req *req, void *ud)
 	rc = hub_store_transaction(db, delete_tx, &u.id);
 	if (rc != HUB_DB_OK)
 		return tx_error(req, rc);
-	hub_audit(req, db, "user.delete", u.username, NULL);
+	id_http_audit(&g_host, req, db, NULL, "user.delete", u.username, NULL);
 	return A->reply(req, 204, NULL, NULL, 0);
 }
 
@@ -448,17 +459,17 @@ static int reset_tx(hub_db *db, void *ud)
 
 static int h_users_totp_reset(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	hub_db *db;
 	id_user u;
 	(void)ud;
-	if (!(db = id_http_db(req)) || path_user(req, db, &u) != 0)
+	if (!(db = id_http_db(&g_host, req)) || path_user(req, db, &u) != 0)
 		return 0;
 	if (hub_store_transaction(db, reset_tx, &u.id) != HUB_DB_OK ||
 	    id_user_by_id(db, u.id, &u) != HUB_DB_OK)
-		return id_http_db_error(req);
-	hub_audit(req, db, "totp.reset", u.username,
-		  "2FA and backup codes removed; sessions ended");
+		return id_http_db_error(&g_host, req);
+	id_http_audit(&g_host, req, db, NULL, "totp.reset", u.username,
+		      "2FA and backup codes removed; sessions ended");
 	return hubkit_reply_cjson(A, req, 200, id_http_user_json(&u));
 }
 
@@ -466,7 +477,7 @@ static const char *const unlock_fields[] = {"address", NULL};
 
 static int h_users_unlock(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *addr = NULL;
 	char key[64];
 	cJSON *body = NULL;
@@ -482,16 +493,17 @@ static int h_users_unlock(hub_req *req, void *ud)
 		    hubkit_str_field(A, req, body, "address", 0, 1, 63, &addr))
 			goto out;
 	}
-	if (!(db = id_http_db(req)) || path_user(req, db, &u) != 0)
+	if (!(db = id_http_db(&g_host, req)) || path_user(req, db, &u) != 0)
 		goto out;
 	id_username_key(u.username, key, sizeof(key));
 	if (id_lock_clear(db, "acct", key) != HUB_DB_OK ||
 	    (addr && id_lock_clear(db, "addr", addr) != HUB_DB_OK)) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
-	hub_audit(req, db, "user.unlock", u.username,
-		  addr ? "account and address unlocked" : "account unlocked");
+	id_http_audit(&g_host, req, db, NULL, "user.unlock", u.username,
+		      addr ? "account and address unlocked"
+			   : "account unlocked");
 	A->reply_json(req, 200, "{\"unlocked\":true}");
 out:
 	cJSON_Delete(body);
@@ -528,7 +540,7 @@ static const char *const token_fields[] = {"name", "scope", NULL};
 
 static int h_tokens_create(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *name, *scope;
 	char tok[80], det[32];
 	cJSON *body = NULL, *o;
@@ -548,7 +560,7 @@ static int h_tokens_create(hub_req *req, void *ud)
 		hubkit_invalid(A, req, "scope", "must be read, book or admin");
 		goto out;
 	}
-	if (!(db = id_http_db(req)))
+	if (!(db = id_http_db(&g_host, req)))
 		goto out;
 	if (A->req_user(req, &me) != 0)
 		snprintf(me.username, sizeof(me.username), "unknown");
@@ -559,11 +571,11 @@ static int h_tokens_create(hub_req *req, void *ud)
 		goto out;
 	}
 	if (rc != HUB_DB_OK) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
 	snprintf(det, sizeof(det), "scope %s", scope);
-	hub_audit(req, db, "token.create", name, det);
+	id_http_audit(&g_host, req, db, NULL, "token.create", name, det);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)id);
 	cJSON_AddStringToObject(o, "name", name);
@@ -579,7 +591,7 @@ out:
 
 static int h_tokens_delete(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	long long id;
 	char target[32];
 	hub_db *db;
@@ -588,16 +600,16 @@ static int h_tokens_delete(hub_req *req, void *ud)
 	if (hubkit_parse_int(A->req_param(req, "id"), 1, INT64_MAX, &id) != 0)
 		return A->reply_error(req, 404, "not_found", "no such token",
 				      NULL);
-	if (!(db = id_http_db(req)))
+	if (!(db = id_http_db(&g_host, req)))
 		return 0;
 	rc = id_token_delete(db, id);
 	if (rc == HUB_DB_ENOTFOUND)
 		return A->reply_error(req, 404, "not_found", "no such token",
 				      NULL);
 	if (rc != HUB_DB_OK)
-		return id_http_db_error(req);
+		return id_http_db_error(&g_host, req);
 	snprintf(target, sizeof(target), "token %lld", id);
-	hub_audit(req, db, "token.revoke", target, NULL);
+	id_http_audit(&g_host, req, db, NULL, "token.revoke", target, NULL);
 	return A->reply(req, 204, NULL, NULL, 0);
 }
 
@@ -639,7 +651,7 @@ static cJSON *audit_item(hub_stmt *st, int64_t *id)
 
 static int h_audit(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *since = A->req_query(req, "since");
 	const char *actor = A->req_query(req, "actor");
 	const char *action = A->req_query(req, "action");
@@ -665,7 +677,7 @@ static int h_audit(hub_req *req, void *ud)
 	    (strlen(action) > 64 || !hubkit_utf8_valid(action, strlen(action))))
 		return hubkit_invalid(A, req, "action",
 				      "is too long or not UTF-8");
-	if (!(db = id_http_db(req)))
+	if (!(db = id_http_db(&g_host, req)))
 		return 0;
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, at, actor, action, target, detail, client, "
@@ -687,7 +699,7 @@ static int h_audit(hub_req *req, void *ud)
 		rc = hub_stmt_bind_int(st, idx++, limit + 1);
 	if (rc != HUB_DB_OK) {
 		hub_stmt_finalize(st);
-		return id_http_db_error(req);
+		return id_http_db_error(&g_host, req);
 	}
 	return reply_page(req, st, limit, audit_item);
 }
@@ -696,6 +708,8 @@ static int h_audit(hub_req *req, void *ud)
 
 int id_http_admin_register(hub_ctx *ctx, const hub_api *api)
 {
+	g_host.api = api;
+	g_host.ctx = ctx;
 #define ADMIN_ROUTE(m, p, h)                                                   \
 	{                                                                      \
 		m, p, h, NULL, HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0     \

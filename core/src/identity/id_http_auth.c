@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The API table and core context, given at registration. */
+static id_http_host g_host;
+
 /* ============================================================== guards */
 
 /* Requires a browser session (restricted ones included). For writes the
@@ -35,7 +38,7 @@
  * when refused. */
 static int need_session(hub_req *req, id_auth *a, int write)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	int rc = id_auth_lookup(A->req_header(req, "Cookie"),
 				A->req_header(req, "Authorization"), a);
 	if (rc != HUB_AUTH_OK) {
@@ -65,13 +68,13 @@ static int need_session(hub_req *req, id_auth *a, int write)
  * can have): the address lockout only. */
 static int guard_account(hub_req *req, hub_db *db, const char *key)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	hub_rate_info ri;
 	char rk[96];
 	int64_t rem;
 	snprintf(rk, sizeof(rk), "acct:%s", key ? key : "");
 	if (key && hub_rate_hit("login", rk, &ri) == 0) {
-		id_http_rate_headers(req, &ri);
+		hubkit_rate_headers(g_host.api->reply_header, req, &ri);
 		A->reply_error(req, 429, "rate_limited",
 			       "too many attempts; retry later", NULL);
 		return -1;
@@ -93,13 +96,13 @@ static int guard_account(hub_req *req, hub_db *db, const char *key)
 static void count_failure(hub_req *req, hub_db *db, const char *key,
 			  const char *who, const char *action, const char *why)
 {
-	const char *client = g_id_api->req_client(req);
+	const char *client = g_host.api->req_client(req);
 	int64_t lock = id_lock_fail(db, key, client);
-	id_audit_as(req, db, who, action, who, why);
+	id_http_audit(&g_host, req, db, who, action, who, why);
 	if (lock > 0) {
 		char d[96];
 		snprintf(d, sizeof(d), "locked for %lld s", (long long)lock);
-		id_audit_as(req, db, who, "login.lockout", who, d);
+		id_http_audit(&g_host, req, db, who, "login.lockout", who, d);
 	}
 }
 
@@ -107,12 +110,12 @@ static void count_failure(hub_req *req, hub_db *db, const char *key,
  * with `status`. */
 static int reply_session(hub_req *req, hub_db *db, const id_user *u, int status)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	char token[65], csrf[65], cookie[256];
 	cJSON *o;
 	if (id_session_create(db, u->id, A->req_client(req), token, csrf) !=
 	    HUB_DB_OK)
-		return id_http_db_error(req);
+		return id_http_db_error(&g_host, req);
 	id_cookie_set(token, cookie, sizeof(cookie));
 	mbedtls_platform_zeroize(token, sizeof(token));
 	A->reply_header(req, "Set-Cookie", cookie);
@@ -129,7 +132,8 @@ static int reply_session(hub_req *req, hub_db *db, const id_user *u, int status)
 static void end_presented_session(hub_req *req, hub_db *db)
 {
 	char token[65], hash[65];
-	if (id_cookie_token(g_id_api->req_header(req, "Cookie"), token) == 1) {
+	if (id_cookie_token(g_host.api->req_header(req, "Cookie"), token) ==
+	    1) {
 		id_sha256_hex(token, ID_TOKEN_HEX, hash);
 		id_session_end(db, hash);
 		mbedtls_platform_zeroize(token, sizeof(token));
@@ -143,13 +147,14 @@ static int login_fail(hub_req *req, hub_db *db, const char *key,
 		      const char *name, const char *why)
 {
 	count_failure(req, db, key, name, "login.failure", why);
-	return g_id_api->reply_error(req, 401, "invalid_credentials",
-				     "wrong user name, password or code", NULL);
+	return g_host.api->reply_error(req, 401, "invalid_credentials",
+				       "wrong user name, password or code",
+				       NULL);
 }
 
 static int h_login(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *name, *pw, *totp;
 	char key[64];
 	cJSON *body = NULL;
@@ -169,7 +174,7 @@ static int h_login(hub_req *req, void *ud)
 		hubkit_invalid(A, req, "password", "must be at most 256 bytes");
 		goto out;
 	}
-	if (!(db = id_http_db(req)))
+	if (!(db = id_http_db(&g_host, req)))
 		goto out;
 	if (id_username_key(name, key, sizeof(key)) != 0) {
 		/* no such account can exist; answer like a wrong password,
@@ -186,7 +191,7 @@ static int h_login(hub_req *req, void *ud)
 		goto out;
 	rc = id_user_by_name(db, name, &u);
 	if (rc != HUB_DB_OK && rc != HUB_DB_ENOTFOUND) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
 	found = rc == HUB_DB_OK && !u.disabled;
@@ -205,8 +210,8 @@ static int h_login(hub_req *req, void *ud)
 	}
 	if (u.totp_enabled) {
 		if (!totp) {
-			id_audit_as(req, db, u.username, "login.totp_required",
-				    u.username, NULL);
+			id_http_audit(&g_host, req, db, u.username,
+				      "login.totp_required", u.username, NULL);
 			A->reply_error(req, 401, "totp_required",
 				       "enter the code of your authenticator "
 				       "app or a backup code",
@@ -215,7 +220,7 @@ static int h_login(hub_req *req, void *ud)
 		}
 		rc = id_2fa_check(db, u.id, totp);
 		if (rc < 0) {
-			id_http_db_error(req);
+			id_http_db_error(&g_host, req);
 			goto out;
 		}
 		if (rc != 1) {
@@ -230,15 +235,16 @@ static int h_login(hub_req *req, void *ud)
 		char h[256];
 		if (id_pw_hash(pw, h, sizeof(h)) == 0 &&
 		    id_user_set_hash(db, u.id, h, u.must_change) == HUB_DB_OK)
-			id_audit_as(req, db, u.username, "password.rehash",
-				    u.username, "upgraded to yescrypt");
+			id_http_audit(&g_host, req, db, u.username,
+				      "password.rehash", u.username,
+				      "upgraded to yescrypt");
 		mbedtls_platform_zeroize(h, sizeof(h));
 	}
 	u.last_login_at = id_now();
-	id_sql(db, "UPDATE users SET last_login_at = ? WHERE id = ?", "ii",
-	       u.last_login_at, u.id);
-	id_audit_as(req, db, u.username, "login.success", u.username,
-		    u.totp_enabled ? "with 2FA" : NULL);
+	id_sql(db, "UPDATE users SET last_login_at = ? WHERE id = ?",
+	       HUBKIT_ARGS(HUBKIT_INT(u.last_login_at), HUBKIT_INT(u.id)));
+	id_http_audit(&g_host, req, db, u.username, "login.success", u.username,
+		      u.totp_enabled ? "with 2FA" : NULL);
 	reply_session(req, db, &u, 200);
 out:
 	cJSON_Delete(body);
@@ -249,7 +255,7 @@ out:
 
 static int h_logout(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	static const char *const no_fields[] = {NULL};
 	char cookie[160];
 	cJSON *body = NULL;
@@ -278,12 +284,12 @@ static int h_logout(hub_req *req, void *ud)
 			return A->reply_error(req, 403, "csrf",
 					      "missing or wrong X-CSRF-Token",
 					      NULL);
-		if (!(db = id_http_db(req)))
+		if (!(db = id_http_db(&g_host, req)))
 			return 0;
 		if (id_session_end(db, a.token_hash) != HUB_DB_OK)
-			return id_http_db_error(req);
-		id_audit_as(req, db, a.row.username, "logout", a.row.username,
-			    NULL);
+			return id_http_db_error(&g_host, req);
+		id_http_audit(&g_host, req, db, a.row.username, "logout",
+			      a.row.username, NULL);
 	}
 	id_cookie_clear(cookie, sizeof(cookie));
 	A->reply_header(req, "Set-Cookie", cookie);
@@ -292,7 +298,7 @@ static int h_logout(hub_req *req, void *ud)
 
 static int h_me(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	cJSON *o;
 	id_auth a;
 	int rc;
@@ -337,14 +343,14 @@ static int check_password(hub_req *req, hub_db *db, const id_auth *a,
 {
 	char key[64];
 	if (id_user_by_id(db, a->row.id, u) != HUB_DB_OK)
-		return id_http_db_error(req), -1;
+		return id_http_db_error(&g_host, req), -1;
 	id_username_key(u->username, key, sizeof(key));
 	if (guard_account(req, db, key) != 0)
 		return -1;
 	if (!id_pw_verify(pw, u->pw_hash)) {
 		count_failure(req, db, key, u->username, action, detail);
-		g_id_api->reply_error(req, 403, "invalid_credentials", msg,
-				      NULL);
+		g_host.api->reply_error(req, 403, "invalid_credentials", msg,
+					NULL);
 		return -1;
 	}
 	return 0;
@@ -354,7 +360,7 @@ static const char *const pw_fields[] = {"current", "new", NULL};
 
 static int h_password(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *cur, *nw, *why;
 	cJSON *body = NULL;
 	id_auth a;
@@ -374,7 +380,7 @@ static int h_password(hub_req *req, void *ud)
 		hubkit_invalid(A, req, "new", why);
 		goto out;
 	}
-	if (!(db = id_http_db(req)) ||
+	if (!(db = id_http_db(&g_host, req)) ||
 	    check_password(req, db, &a, cur, &u, "password.change_failed",
 			   "wrong current password",
 			   "the current password is wrong") != 0)
@@ -385,11 +391,11 @@ static int h_password(hub_req *req, void *ud)
 		goto out;
 	}
 	if (id_user_change_password(db, u.id, nw, 0) != HUB_DB_OK) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
-	id_audit_as(req, db, u.username, "password.change", u.username,
-		    "all sessions ended");
+	id_http_audit(&g_host, req, db, u.username, "password.change",
+		      u.username, "all sessions ended");
 	u.must_change = 0;
 	reply_session(req, db, &u, 200);
 out:
@@ -405,7 +411,7 @@ static const char *const disable_fields[] = {"password", "code", NULL};
 
 static int h_totp_setup(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *pw;
 	char b32[64], uri[512];
 	cJSON *body = NULL, *o;
@@ -421,7 +427,7 @@ static int h_totp_setup(hub_req *req, void *ud)
 		return 0;
 	if (hubkit_only_fields(A, req, body, setup_fields) ||
 	    hubkit_str_field(A, req, body, "password", 1, 1, 256, &pw) ||
-	    !(db = id_http_db(req)) ||
+	    !(db = id_http_db(&g_host, req)) ||
 	    check_password(req, db, &a, pw, &u, "totp.setup_failed",
 			   "wrong password", "the password is wrong") != 0)
 		goto out;
@@ -432,10 +438,11 @@ static int h_totp_setup(hub_req *req, void *ud)
 	}
 	if (id_2fa_setup(db, &u, b32) != HUB_DB_OK ||
 	    id_totp_uri(u.username, b32, uri, sizeof(uri)) != 0) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
-	id_audit_as(req, db, u.username, "totp.setup", u.username, NULL);
+	id_http_audit(&g_host, req, db, u.username, "totp.setup", u.username,
+		      NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "secret", b32);
 	cJSON_AddStringToObject(o, "otpauth_uri", uri);
@@ -452,7 +459,7 @@ out:
 
 static int h_totp_enable(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *code;
 	char codes[ID_BACKUP_CODES][12];
 	cJSON *body = NULL, *o, *arr;
@@ -467,7 +474,7 @@ static int h_totp_enable(hub_req *req, void *ud)
 		return 0;
 	if (hubkit_only_fields(A, req, body, enable_fields) ||
 	    hubkit_str_field(A, req, body, "code", 1, 1, 16, &code) ||
-	    !(db = id_http_db(req)))
+	    !(db = id_http_db(&g_host, req)))
 		goto out;
 	if (a.row.totp_enabled) {
 		A->reply_error(req, 409, "totp_enabled", "2FA is already on",
@@ -476,19 +483,20 @@ static int h_totp_enable(hub_req *req, void *ud)
 	}
 	rc = id_2fa_enable(db, &a.row, code, codes);
 	if (rc < 0) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
 	if (rc == 0) {
-		id_audit_as(req, db, a.row.username, "totp.enable_failed",
-			    a.row.username, "wrong code");
+		id_http_audit(&g_host, req, db, a.row.username,
+			      "totp.enable_failed", a.row.username,
+			      "wrong code");
 		hubkit_invalid(A, req, "code",
 			       "is not the current code of the new secret "
 			       "(run setup first)");
 		goto out;
 	}
-	id_audit_as(req, db, a.row.username, "totp.enable", a.row.username,
-		    "10 new backup codes");
+	id_http_audit(&g_host, req, db, a.row.username, "totp.enable",
+		      a.row.username, "10 new backup codes");
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "backup_codes");
 	for (int i = 0; i < ID_BACKUP_CODES; i++)
@@ -515,7 +523,7 @@ static int off_tx(hub_db *db, void *ud)
 
 static int h_totp_disable(hub_req *req, void *ud)
 {
-	const hub_api *A = g_id_api;
+	const hub_api *A = g_host.api;
 	const char *pw, *code;
 	char key[64];
 	cJSON *body = NULL;
@@ -533,7 +541,7 @@ static int h_totp_disable(hub_req *req, void *ud)
 	if (hubkit_only_fields(A, req, body, disable_fields) ||
 	    hubkit_str_field(A, req, body, "password", 1, 1, 256, &pw) ||
 	    hubkit_str_field(A, req, body, "code", 1, 1, 64, &code) ||
-	    !(db = id_http_db(req)) ||
+	    !(db = id_http_db(&g_host, req)) ||
 	    check_password(req, db, &a, pw, &u, "totp.disable_failed",
 			   "wrong password", "the password is wrong") != 0)
 		goto out;
@@ -550,7 +558,7 @@ static int h_totp_disable(hub_req *req, void *ud)
 	rc = id_2fa_check(db, u.id, code);
 	if (rc != 1) {
 		if (rc < 0) {
-			id_http_db_error(req);
+			id_http_db_error(&g_host, req);
 			goto out;
 		}
 		id_username_key(u.username, key, sizeof(key));
@@ -562,11 +570,11 @@ static int h_totp_disable(hub_req *req, void *ud)
 	}
 	c.id = u.id;
 	if (hub_store_transaction(db, off_tx, &c) != HUB_DB_OK) {
-		id_http_db_error(req);
+		id_http_db_error(&g_host, req);
 		goto out;
 	}
-	id_audit_as(req, db, u.username, "totp.disable", u.username,
-		    "all sessions ended");
+	id_http_audit(&g_host, req, db, u.username, "totp.disable", u.username,
+		      "all sessions ended");
 	u.totp_enabled = 0;
 	reply_session(req, db, &u, 200);
 out:
@@ -578,6 +586,8 @@ out:
 
 int id_http_auth_register(hub_ctx *ctx, const hub_api *api)
 {
+	g_host.api = api;
+	g_host.ctx = ctx;
 	/* roles 0: any signed-in user; scopes 0: no API token */
 	const unsigned any_token =
 	    HUB_SCOPE_READ | HUB_SCOPE_BOOK | HUB_SCOPE_ADMIN;

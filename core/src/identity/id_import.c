@@ -455,7 +455,8 @@ int hub_id_import(hub_db *db, const char *dir, char *err, size_t errlen)
 		return -1;
 	snprintf(det, sizeof(det), "%d users and %d 2FA secrets imported",
 		 users, twofa);
-	if (id_audit_as(NULL, db, "import", "import.users", dir, det) != 0) {
+	if (hub_id_audit(db, "import", NULL, NULL, "import.users", dir, det) !=
+	    0) {
 		snprintf(err, errlen, "identity import: audit: %s",
 			 hub_store_errmsg(db));
 		return -1;

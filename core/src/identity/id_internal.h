@@ -20,24 +20,22 @@
 
 #include "identity/identity.h"
 #include "store/store.h"
+#include "hub_sql.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* ============================================================= id_sql.c */
 
-#include <stdarg.h>
-/* Binds parameters by type letters: 'i' int64_t, 't' text (NULL = NULL),
- * 'b' pointer + size_t, 'n' NULL. Returns a HUB_DB_* code. */
-int id_bindv(hub_stmt *st, const char *types, va_list ap);
-/* Prepares and binds; *st owned (hub_stmt_finalize). */
-int id_prepare(hub_db *db, hub_stmt **st, const char *sql, const char *types,
-	       ...);
-/* Runs a statement to completion. Returns HUB_DB_OK or an error. */
-int id_sql(hub_db *db, const char *sql, const char *types, ...);
+/* The store's functions as the kit's prepare-and-bind wants them:
+ * hubkit_prepare(&id_sql_ops, db, sql, HUBKIT_ARGS(...), &st). */
+extern const hubkit_sql_ops id_sql_ops;
+/* Runs a statement with args bound to completion. Returns HUB_DB_OK or an
+ * error. */
+int id_sql(hub_db *db, const char *sql, const hubkit_arg *args, int n);
 /* First column of the first row; HUB_DB_ENOTFOUND when no row. */
-int id_sql_int(hub_db *db, int64_t *out, const char *sql, const char *types,
-	       ...);
+int id_sql_int(hub_db *db, int64_t *out, const char *sql,
+	       const hubkit_arg *args, int n);
 
 /* ============================================================ id_core.c */
 
@@ -207,14 +205,15 @@ int id_admins_other(hub_db *db, int64_t except_id, int64_t *n);
 int id_admin_guard(hub_db *db, int64_t id);
 /* 1 when user `u` must set up 2FA before a full session. */
 int id_user_needs_2fa_setup(const id_user *u);
-/* Sets a new password (policy checked by the caller), ends every session
- * of the user. Returns a HUB_DB_* code. */
-int id_user_change_password(hub_db *db, int64_t id, const char *pw,
-			    int must_change);
 
 /* ========================================================= id_session.c */
 
 #define ID_TOKEN_HEX 64 /* session token: 32 random bytes as hex */
+
+/* Sets a new password (policy checked by the caller), ends every session
+ * of the user. Returns a HUB_DB_* code (id_session.c). */
+int id_user_change_password(hub_db *db, int64_t id, const char *pw,
+			    int must_change);
 
 /* A session or API token lookup result. */
 typedef struct id_auth {
@@ -325,13 +324,8 @@ int id_lock_state(hub_db *db, const char *kind, const char *key, int64_t *fails,
 
 /* =========================================================== id_audit.c */
 
-/* Audit with an explicit actor (NULL: from req, else "system"). */
-int id_audit_as(hub_req *req, hub_db *db, const char *actor, const char *action,
-		const char *target, const char *detail);
-
 /* ============================================================ id_http_*.c */
 
-extern const hub_api *g_id_api; /* set by hub_id_register_routes */
 int id_http_auth_register(hub_ctx *ctx, const hub_api *api);
 int id_http_admin_register(hub_ctx *ctx, const hub_api *api);
 

@@ -48,10 +48,11 @@ static int lock_state(hub_db *db, const char *kind, const char *key,
 		      int64_t *fails, int64_t *locked_until)
 {
 	hub_stmt *st = NULL;
-	int rc = id_prepare(db, &st,
-			    "SELECT fails, locked_until, last_fail FROM "
-			    "auth_failures WHERE kind = ? AND key = ?",
-			    "tt", kind, key);
+	int rc = hubkit_prepare(
+	    &id_sql_ops, db,
+	    "SELECT fails, locked_until, last_fail FROM "
+	    "auth_failures WHERE kind = ? AND key = ?",
+	    HUBKIT_ARGS(HUBKIT_TEXT(kind), HUBKIT_TEXT(key)), &st);
 	*fails = 0;
 	*locked_until = 0;
 	if (rc == HUB_DB_OK)
@@ -142,7 +143,9 @@ static int count_one(hub_db *db, const char *kind, const char *key,
 		      "CONFLICT (kind, key) DO UPDATE SET fails = "
 		      "excluded.fails, locked_until = excluded.locked_until, "
 		      "last_fail = excluded.last_fail",
-		      "ttiii", kind, key, fails, until, now);
+		      HUBKIT_ARGS(HUBKIT_TEXT(kind), HUBKIT_TEXT(key),
+				  HUBKIT_INT(fails), HUBKIT_INT(until),
+				  HUBKIT_INT(now)));
 }
 
 static int fail_tx(hub_db *db, void *ud)
@@ -162,7 +165,8 @@ static int fail_tx(hub_db *db, void *ud)
 		rc = id_sql(db,
 			    "DELETE FROM auth_failures WHERE last_fail < ? AND "
 			    "locked_until < ?",
-			    "ii", now - 2 * ID_FAIL_RESET_S, now);
+			    HUBKIT_ARGS(HUBKIT_INT(now - 2 * ID_FAIL_RESET_S),
+					HUBKIT_INT(now)));
 	return rc;
 }
 
@@ -184,5 +188,5 @@ int id_lock_clear(hub_db *db, const char *kind, const char *key)
 		return HUB_DB_OK;
 	return id_sql(db,
 		      "DELETE FROM auth_failures WHERE kind = ? AND key = ?",
-		      "tt", kind, key);
+		      HUBKIT_ARGS(HUBKIT_TEXT(kind), HUBKIT_TEXT(key)));
 }

@@ -155,9 +155,9 @@ static int check_key(hub_db *db, void *ud)
 	char *want = ud;
 	hub_stmt *st = NULL;
 	int64_t n = 0;
-	int rc =
-	    id_prepare(db, &st, "SELECT value FROM auth_meta WHERE name = ?",
-		       "t", "key_check");
+	int rc = hubkit_prepare(&id_sql_ops, db,
+				"SELECT value FROM auth_meta WHERE name = ?",
+				HUBKIT_ARGS(HUBKIT_TEXT("key_check")), &st);
 	if (rc == HUB_DB_OK)
 		rc = hub_stmt_step(st);
 	if (rc == HUB_DB_ROW) {
@@ -168,21 +168,22 @@ static int check_key(hub_db *db, void *ud)
 		rc = id_sql_int(db, &n,
 				"SELECT COUNT(*) FROM users WHERE totp_secret "
 				"IS NOT NULL OR totp_pending IS NOT NULL",
-				"");
+				NULL, 0);
 		if (rc == HUB_DB_OK && n > 0)
 			return HUB_DB_ECONSTRAINT;
 		if (rc == HUB_DB_OK)
 			rc = id_sql(db,
 				    "UPDATE auth_meta SET value = ? WHERE name "
 				    "= ?",
-				    "tt", want, "key_check");
+				    HUBKIT_ARGS(HUBKIT_TEXT(want),
+						HUBKIT_TEXT("key_check")));
 		return rc;
 	}
 	hub_stmt_finalize(st);
 	if (rc != HUB_DB_DONE)
 		return rc;
 	return id_sql(db, "INSERT INTO auth_meta (name, value) VALUES (?, ?)",
-		      "tt", "key_check", want);
+		      HUBKIT_ARGS(HUBKIT_TEXT("key_check"), HUBKIT_TEXT(want)));
 }
 
 /* Applies the identity migrations, then checks the secret key. Returns 0

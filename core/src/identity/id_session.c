@@ -12,9 +12,14 @@
  *
  * API tokens are "hubt_" + 64 hex characters, stored as SHA-256 and
  * scoped: read < book < admin (each includes the ones before it).
+ *
+ * A password change ends every session of the user (here, so that the
+ * users table's file needs nothing of this one).
  */
 #define _GNU_SOURCE
 #include "identity/id_internal.h"
+
+#include <mbedtls/platform_util.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -109,35 +114,40 @@ int id_session_create(hub_db *db, int64_t user_id, const char *client,
 	rc = id_sql(db,
 		    "DELETE FROM auth_sessions WHERE expires_at <= ? OR "
 		    "last_seen <= ?",
-		    "ii", now, now - g_idc.session_idle_s);
+		    HUBKIT_ARGS(HUBKIT_INT(now),
+				HUBKIT_INT(now - g_idc.session_idle_s)));
 	if (rc == HUB_DB_OK)
-		rc = id_sql(db,
-			    "INSERT INTO auth_sessions (token_hash, user_id, "
-			    "created_at, last_seen, expires_at, client) VALUES "
-			    "(?, ?, ?, ?, ?, ?)",
-			    "tiiiit", hash, user_id, now, now,
-			    now + g_idc.session_absolute_s, client);
+		rc = id_sql(
+		    db,
+		    "INSERT INTO auth_sessions (token_hash, user_id, "
+		    "created_at, last_seen, expires_at, client) VALUES "
+		    "(?, ?, ?, ?, ?, ?)",
+		    HUBKIT_ARGS(HUBKIT_TEXT(hash), HUBKIT_INT(user_id),
+				HUBKIT_INT(now), HUBKIT_INT(now),
+				HUBKIT_INT(now + g_idc.session_absolute_s),
+				HUBKIT_TEXT(client)));
 	if (rc == HUB_DB_OK)
-		rc = id_sql(db,
-			    "DELETE FROM auth_sessions WHERE user_id = ? AND "
-			    "token_hash NOT IN (SELECT token_hash FROM "
-			    "auth_sessions WHERE user_id = ? ORDER BY "
-			    "created_at DESC, token_hash LIMIT ?)",
-			    "iii", user_id, user_id,
-			    (int64_t)MAX_SESSIONS_PER_USER);
+		rc = id_sql(
+		    db,
+		    "DELETE FROM auth_sessions WHERE user_id = ? AND "
+		    "token_hash NOT IN (SELECT token_hash FROM "
+		    "auth_sessions WHERE user_id = ? ORDER BY "
+		    "created_at DESC, token_hash LIMIT ?)",
+		    HUBKIT_ARGS(HUBKIT_INT(user_id), HUBKIT_INT(user_id),
+				HUBKIT_INT((int64_t)MAX_SESSIONS_PER_USER)));
 	return rc;
 }
 
 int id_sessions_end_user(hub_db *db, int64_t user_id)
 {
-	return id_sql(db, "DELETE FROM auth_sessions WHERE user_id = ?", "i",
-		      user_id);
+	return id_sql(db, "DELETE FROM auth_sessions WHERE user_id = ?",
+		      HUBKIT_ARGS(HUBKIT_INT(user_id)));
 }
 
 int id_session_end(hub_db *db, const char *token_hash)
 {
-	return id_sql(db, "DELETE FROM auth_sessions WHERE token_hash = ?", "t",
-		      token_hash);
+	return id_sql(db, "DELETE FROM auth_sessions WHERE token_hash = ?",
+		      HUBKIT_ARGS(HUBKIT_TEXT(token_hash)));
 }
 
 /* ============================================================ API tokens */
@@ -169,7 +179,9 @@ int id_token_create(hub_db *db, const char *name, const char *scope,
 	rc = id_sql(db,
 		    "INSERT INTO auth_tokens (name, scope, token_hash, "
 		    "created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-		    "tttti", name, scope, hash, created_by, now);
+		    HUBKIT_ARGS(HUBKIT_TEXT(name), HUBKIT_TEXT(scope),
+				HUBKIT_TEXT(hash), HUBKIT_TEXT(created_by),
+				HUBKIT_INT(now)));
 	if (rc == HUB_DB_OK) {
 		*id_out = hub_store_last_id(db);
 		*created_at = now;
@@ -179,7 +191,8 @@ int id_token_create(hub_db *db, const char *name, const char *scope,
 
 int id_token_delete(hub_db *db, int64_t id)
 {
-	int rc = id_sql(db, "DELETE FROM auth_tokens WHERE id = ?", "i", id);
+	int rc = id_sql(db, "DELETE FROM auth_tokens WHERE id = ?",
+			HUBKIT_ARGS(HUBKIT_INT(id)));
 	if (rc == HUB_DB_OK && hub_store_changes(db) == 0)
 		rc = HUB_DB_ENOTFOUND;
 	return rc;
@@ -229,7 +242,8 @@ static void token_username(int64_t id, const char *name, char *out,
 static hub_stmt *row_by_hash(hub_db *db, const char *sql, const char *hash)
 {
 	hub_stmt *st = NULL;
-	int rc = id_prepare(db, &st, sql, "t", hash);
+	int rc = hubkit_prepare(&id_sql_ops, db, sql,
+				HUBKIT_ARGS(HUBKIT_TEXT(hash)), &st);
 	if (rc == HUB_DB_OK)
 		rc = hub_stmt_step(st);
 	if (rc != HUB_DB_ROW) {
@@ -273,7 +287,7 @@ static int lookup_token(hub_db *db, const char *tok, id_auth *a)
 	if (now - last >= 60)
 		id_sql(db,
 		       "UPDATE auth_tokens SET last_used_at = ? WHERE id = ?",
-		       "ii", now, id);
+		       HUBKIT_ARGS(HUBKIT_INT(now), HUBKIT_INT(id)));
 	return HUB_AUTH_OK;
 }
 
@@ -324,7 +338,7 @@ static int lookup_session(hub_db *db, const char *token, int want_csrf,
 		id_sql(db,
 		       "UPDATE auth_sessions SET last_seen = ? WHERE "
 		       "token_hash = ?",
-		       "it", now, hash);
+		       HUBKIT_ARGS(HUBKIT_INT(now), HUBKIT_TEXT(hash)));
 	a->kind = 1;
 	a->restricted = a->row.must_change || id_user_needs_2fa_setup(&a->row);
 	a->user.id = a->row.id;
@@ -402,5 +416,36 @@ int hub_id_authenticate_as(const char *cookie_header, const char *authz_header,
 	} else if (csrf_out) {
 		csrf_out[0] = 0;
 	}
+	return rc;
+}
+
+/* ================================================= password change */
+
+/* A new password ends every session of the user, in one transaction. */
+typedef struct pw_change {
+	int64_t id;
+	const char *hash;
+	int must_change;
+} pw_change;
+
+static int pw_change_tx(hub_db *db, void *ud)
+{
+	pw_change *c = ud;
+	int rc = id_user_set_hash(db, c->id, c->hash, c->must_change);
+	if (rc == HUB_DB_OK)
+		rc = id_sessions_end_user(db, c->id);
+	return rc;
+}
+
+int id_user_change_password(hub_db *db, int64_t id, const char *pw,
+			    int must_change)
+{
+	char hash[256];
+	pw_change c = {id, hash, must_change};
+	int rc;
+	if (id_pw_hash(pw, hash, sizeof(hash)) != 0)
+		return HUB_DB_ERROR;
+	rc = hub_store_transaction(db, pw_change_tx, &c);
+	mbedtls_platform_zeroize(hash, sizeof(hash));
 	return rc;
 }

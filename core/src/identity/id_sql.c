@@ -1,84 +1,17 @@
 /*
- * id_sql.c - small helpers over the storage API so the identity files can
- * say "run this statement with these parameters" in one call. Every
- * parameter is bound, never formatted into the SQL text.
- *
- * Parameter types: 'i' int64_t, 't' const char * (NULL binds NULL),
- * 'b' const void *, size_t (a NULL pointer binds NULL), 'n' NULL.
+ * id_sql.c - "run this statement with these parameters" in one call for
+ * the identity files, over the kit's prepare-and-bind (hub_sql.h).
  */
 #include "identity/id_internal.h"
 
-#include <stdarg.h>
+const hubkit_sql_ops id_sql_ops = {hub_store_prepare,  hub_stmt_bind_text,
+				   hub_stmt_bind_int,  hub_stmt_bind_null,
+				   hub_stmt_bind_blob, hub_stmt_finalize};
 
-int id_bindv(hub_stmt *st, const char *types, va_list ap)
-{
-	int rc = HUB_DB_OK;
-	for (int i = 0; types[i] && rc == HUB_DB_OK; i++) {
-		int idx = i + 1;
-		switch (types[i]) {
-		case 'i':
-			rc = hub_stmt_bind_int(st, idx, va_arg(ap, int64_t));
-			break;
-		case 't': {
-			const char *s = va_arg(ap, const char *);
-			rc = s ? hub_stmt_bind_text(st, idx, s)
-			       : hub_stmt_bind_null(st, idx);
-			break;
-		}
-		case 'b': {
-			const void *p = va_arg(ap, const void *);
-			size_t n = va_arg(ap, size_t);
-			rc = p ? hub_stmt_bind_blob(st, idx, p, n)
-			       : hub_stmt_bind_null(st, idx);
-			break;
-		}
-		case 'n':
-			rc = hub_stmt_bind_null(st, idx);
-			break;
-		default:
-			rc = HUB_DB_EMISUSE;
-		}
-	}
-	return rc;
-}
-
-/* id_prepare over a va_list: *st is NULL unless it returns HUB_DB_OK. */
-static int prepare_v(hub_db *db, hub_stmt **st, const char *sql,
-		     const char *types, va_list ap)
-{
-	int rc;
-	*st = NULL;
-	if (!db)
-		return HUB_DB_ERROR;
-	rc = hub_store_prepare(db, sql, st);
-	if (rc == HUB_DB_OK)
-		rc = id_bindv(*st, types, ap);
-	if (rc != HUB_DB_OK) {
-		hub_stmt_finalize(*st);
-		*st = NULL;
-	}
-	return rc;
-}
-
-int id_prepare(hub_db *db, hub_stmt **st, const char *sql, const char *types,
-	       ...)
-{
-	va_list ap;
-	int rc;
-	va_start(ap, types);
-	rc = prepare_v(db, st, sql, types, ap);
-	va_end(ap);
-	return rc;
-}
-
-int id_sql(hub_db *db, const char *sql, const char *types, ...)
+int id_sql(hub_db *db, const char *sql, const hubkit_arg *args, int n)
 {
 	hub_stmt *st;
-	va_list ap;
-	int rc;
-	va_start(ap, types);
-	rc = prepare_v(db, &st, sql, types, ap);
-	va_end(ap);
+	int rc = hubkit_prepare(&id_sql_ops, db, sql, args, n, &st);
 	if (rc != HUB_DB_OK)
 		return rc;
 	rc = hub_stmt_step(st);
@@ -88,15 +21,11 @@ int id_sql(hub_db *db, const char *sql, const char *types, ...)
 	return rc == HUB_DB_DONE ? HUB_DB_OK : rc;
 }
 
-int id_sql_int(hub_db *db, int64_t *out, const char *sql, const char *types,
-	       ...)
+int id_sql_int(hub_db *db, int64_t *out, const char *sql,
+	       const hubkit_arg *args, int n)
 {
 	hub_stmt *st;
-	va_list ap;
-	int rc;
-	va_start(ap, types);
-	rc = prepare_v(db, &st, sql, types, ap);
-	va_end(ap);
+	int rc = hubkit_prepare(&id_sql_ops, db, sql, args, n, &st);
 	if (rc != HUB_DB_OK)
 		return rc;
 	rc = hub_stmt_step(st);

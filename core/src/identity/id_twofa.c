@@ -42,12 +42,16 @@ int id_2fa_store_secret(hub_db *db, int64_t user_id,
 			    "UPDATE users SET totp_secret = ?, totp_pending = "
 			    "NULL, totp_enabled = 1, totp_last_step = 0, "
 			    "updated_at = ? WHERE id = ?",
-			    "bii", blob, bloblen, id_now(), user_id);
+			    HUBKIT_ARGS(HUBKIT_BLOB(blob, bloblen),
+					HUBKIT_INT(id_now()),
+					HUBKIT_INT(user_id)));
 	else
 		rc = id_sql(db,
 			    "UPDATE users SET totp_pending = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    "bii", blob, bloblen, id_now(), user_id);
+			    HUBKIT_ARGS(HUBKIT_BLOB(blob, bloblen),
+					HUBKIT_INT(id_now()),
+					HUBKIT_INT(user_id)));
 	free(blob);
 	return rc;
 }
@@ -62,12 +66,13 @@ static int load_secret(hub_db *db, int64_t user_id, int pending,
 	hub_stmt *st = NULL;
 	const void *blob;
 	size_t bloblen = 0;
-	int rc = id_prepare(db, &st,
-			    pending ? "SELECT totp_pending, totp_last_step "
-				      "FROM users WHERE id = ?"
-				    : "SELECT totp_secret, totp_last_step FROM "
-				      "users WHERE id = ? AND totp_enabled = 1",
-			    "i", user_id);
+	int rc =
+	    hubkit_prepare(&id_sql_ops, db,
+			   pending ? "SELECT totp_pending, totp_last_step "
+				     "FROM users WHERE id = ?"
+				   : "SELECT totp_secret, totp_last_step FROM "
+				     "users WHERE id = ? AND totp_enabled = 1",
+			   HUBKIT_ARGS(HUBKIT_INT(user_id)), &st);
 	*out = NULL;
 	if (rc == HUB_DB_OK)
 		rc = hub_stmt_step(st);
@@ -139,7 +144,8 @@ int id_backup_store(hub_db *db, int64_t user_id, const char *norm, int used)
 	    "INSERT INTO auth_backup_codes (user_id, code_hash, used) "
 	    "VALUES (?, ?, ?) ON CONFLICT (user_id, code_hash) DO "
 	    "NOTHING",
-	    "iti", user_id, h, (int64_t)(used != 0));
+	    HUBKIT_ARGS(HUBKIT_INT(user_id), HUBKIT_TEXT(h),
+			HUBKIT_INT((int64_t)(used != 0))));
 }
 
 typedef struct use_ctx {
@@ -151,10 +157,12 @@ typedef struct use_ctx {
 static int use_tx(hub_db *db, void *ud)
 {
 	use_ctx *c = ud;
-	int rc = id_sql(db,
-			"UPDATE auth_backup_codes SET used = 1, used_at = ? "
-			"WHERE user_id = ? AND code_hash = ? AND used = 0",
-			"iit", id_now(), c->user_id, c->hash);
+	int rc =
+	    id_sql(db,
+		   "UPDATE auth_backup_codes SET used = 1, used_at = ? "
+		   "WHERE user_id = ? AND code_hash = ? AND used = 0",
+		   HUBKIT_ARGS(HUBKIT_INT(id_now()), HUBKIT_INT(c->user_id),
+			       HUBKIT_TEXT(c->hash)));
 	c->won = rc == HUB_DB_OK && hub_store_changes(db) == 1;
 	return rc;
 }
@@ -192,14 +200,15 @@ static int enable_tx(hub_db *db, void *ud)
 		   "totp_pending = NULL, totp_enabled = 1, "
 		   "totp_last_step = ?, must_setup_2fa = 0, updated_at = ? "
 		   "WHERE id = ? AND totp_pending IS NOT NULL",
-		   "iii", (int64_t)c->step, id_now(), c->user_id);
+		   HUBKIT_ARGS(HUBKIT_INT((int64_t)c->step),
+			       HUBKIT_INT(id_now()), HUBKIT_INT(c->user_id)));
 	c->done = 0;
 	if (rc == HUB_DB_OK && hub_store_changes(db) != 1)
 		return HUB_DB_OK; /* someone else enabled meanwhile */
 	if (rc == HUB_DB_OK)
 		rc = id_sql(db,
 			    "DELETE FROM auth_backup_codes WHERE user_id = ?",
-			    "i", c->user_id);
+			    HUBKIT_ARGS(HUBKIT_INT(c->user_id)));
 	for (int i = 0; i < ID_BACKUP_CODES && rc == HUB_DB_OK; i++) {
 		id_backup_normalise(c->codes[i], norm, sizeof(norm));
 		rc = id_backup_store(db, c->user_id, norm, 0);
@@ -257,7 +266,8 @@ int id_2fa_check_totp(hub_db *db, int64_t user_id, const char *code)
 	rc = id_sql(db,
 		    "UPDATE users SET totp_last_step = ? WHERE id = ? AND "
 		    "totp_last_step < ?",
-		    "iii", (int64_t)step, user_id, (int64_t)step);
+		    HUBKIT_ARGS(HUBKIT_INT((int64_t)step), HUBKIT_INT(user_id),
+				HUBKIT_INT((int64_t)step)));
 	if (rc != HUB_DB_OK)
 		return rc;
 	return hub_store_changes(db) == 1;
@@ -293,10 +303,10 @@ int id_2fa_clear(hub_db *db, int64_t user_id)
 		   "UPDATE users SET totp_enabled = 0, totp_secret = NULL, "
 		   "totp_pending = NULL, totp_last_step = 0, updated_at = ? "
 		   "WHERE id = ?",
-		   "ii", id_now(), user_id);
+		   HUBKIT_ARGS(HUBKIT_INT(id_now()), HUBKIT_INT(user_id)));
 	if (rc == HUB_DB_OK)
 		rc = id_sql(db,
 			    "DELETE FROM auth_backup_codes WHERE user_id = ?",
-			    "i", user_id);
+			    HUBKIT_ARGS(HUBKIT_INT(user_id)));
 	return rc;
 }

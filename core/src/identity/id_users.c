@@ -104,17 +104,19 @@ int id_user_by_name(hub_db *db, const char *name, id_user *u)
 	int rc;
 	if (id_username_key(name, key, sizeof(key)) != 0)
 		return HUB_DB_ENOTFOUND;
-	rc = id_prepare(
-	    db, &st, "SELECT " USER_COLS " FROM users WHERE username_key = ?",
-	    "t", key);
+	rc = hubkit_prepare(&id_sql_ops, db,
+			    "SELECT " USER_COLS
+			    " FROM users WHERE username_key = ?",
+			    HUBKIT_ARGS(HUBKIT_TEXT(key)), &st);
 	return rc == HUB_DB_OK ? one_row(st, u) : rc;
 }
 
 int id_user_by_id(hub_db *db, int64_t id, id_user *u)
 {
 	hub_stmt *st = NULL;
-	int rc = id_prepare(
-	    db, &st, "SELECT " USER_COLS " FROM users WHERE id = ?", "i", id);
+	int rc = hubkit_prepare(&id_sql_ops, db,
+				"SELECT " USER_COLS " FROM users WHERE id = ?",
+				HUBKIT_ARGS(HUBKIT_INT(id)), &st);
 	return rc == HUB_DB_OK ? one_row(st, u) : rc;
 }
 
@@ -133,14 +135,20 @@ int id_user_insert(hub_db *db, const char *name, int role, const char *pw_hash,
 	    role == HUB_ROLE_NONE)
 		return HUB_DB_EMISUSE;
 	if (consultant_id > 0)
-		rc = id_sql(db, INSERT_USER "?, ?, ?)", "ttttiiii", name, key,
-			    id_role_name(role), pw_hash,
-			    (int64_t)(must_change != 0), consultant_id, now,
-			    now);
+		rc = id_sql(db, INSERT_USER "?, ?, ?)",
+			    HUBKIT_ARGS(HUBKIT_TEXT(name), HUBKIT_TEXT(key),
+					HUBKIT_TEXT(id_role_name(role)),
+					HUBKIT_TEXT(pw_hash),
+					HUBKIT_INT((int64_t)(must_change != 0)),
+					HUBKIT_INT(consultant_id),
+					HUBKIT_INT(now), HUBKIT_INT(now)));
 	else
-		rc = id_sql(db, INSERT_USER "NULL, ?, ?)", "ttttiii", name, key,
-			    id_role_name(role), pw_hash,
-			    (int64_t)(must_change != 0), now, now);
+		rc = id_sql(db, INSERT_USER "NULL, ?, ?)",
+			    HUBKIT_ARGS(HUBKIT_TEXT(name), HUBKIT_TEXT(key),
+					HUBKIT_TEXT(id_role_name(role)),
+					HUBKIT_TEXT(pw_hash),
+					HUBKIT_INT((int64_t)(must_change != 0)),
+					HUBKIT_INT(now), HUBKIT_INT(now)));
 	if (rc == HUB_DB_OK && id_out)
 		*id_out = hub_store_last_id(db);
 	return rc;
@@ -151,12 +159,14 @@ int id_user_set_hash(hub_db *db, int64_t id, const char *hash, int must_change)
 	return id_sql(db,
 		      "UPDATE users SET password_hash = ?, must_change = ?, "
 		      "updated_at = ? WHERE id = ?",
-		      "tiii", hash, (int64_t)(must_change != 0), id_now(), id);
+		      HUBKIT_ARGS(HUBKIT_TEXT(hash),
+				  HUBKIT_INT((int64_t)(must_change != 0)),
+				  HUBKIT_INT(id_now()), HUBKIT_INT(id)));
 }
 
 int id_user_count(hub_db *db, int64_t *n)
 {
-	return id_sql_int(db, n, "SELECT COUNT(*) FROM users", "");
+	return id_sql_int(db, n, "SELECT COUNT(*) FROM users", NULL, 0);
 }
 
 int id_admins_other(hub_db *db, int64_t except_id, int64_t *n)
@@ -164,21 +174,22 @@ int id_admins_other(hub_db *db, int64_t except_id, int64_t *n)
 	return id_sql_int(db, n,
 			  "SELECT COUNT(*) FROM users WHERE role = 'admin' "
 			  "AND disabled = 0 AND id <> ?",
-			  "i", except_id);
+			  HUBKIT_ARGS(HUBKIT_INT(except_id)));
 }
 
 int id_admin_guard(hub_db *db, int64_t id)
 {
 	int64_t exists = 0, enabled_admin = 0, others = 0;
-	int rc = id_sql_int(db, &exists,
-			    "SELECT COUNT(*) FROM users WHERE id = ?", "i", id);
+	int rc =
+	    id_sql_int(db, &exists, "SELECT COUNT(*) FROM users WHERE id = ?",
+		       HUBKIT_ARGS(HUBKIT_INT(id)));
 	if (rc == HUB_DB_OK && exists == 0)
 		rc = HUB_DB_ENOTFOUND;
 	if (rc == HUB_DB_OK)
 		rc = id_sql_int(db, &enabled_admin,
 				"SELECT COUNT(*) FROM users WHERE id = ? AND "
 				"role = 'admin' AND disabled = 0",
-				"i", id);
+				HUBKIT_ARGS(HUBKIT_INT(id)));
 	if (rc == HUB_DB_OK && enabled_admin > 0)
 		rc = id_admins_other(db, id, &others);
 	if (rc == HUB_DB_OK && enabled_admin > 0 && others == 0)
@@ -189,34 +200,6 @@ int id_admin_guard(hub_db *db, int64_t id)
 int id_user_needs_2fa_setup(const id_user *u)
 {
 	return !u->totp_enabled && (g_idc.require_2fa || u->must_setup_2fa);
-}
-
-typedef struct pw_change {
-	int64_t id;
-	const char *hash;
-	int must_change;
-} pw_change;
-
-static int pw_change_tx(hub_db *db, void *ud)
-{
-	pw_change *c = ud;
-	int rc = id_user_set_hash(db, c->id, c->hash, c->must_change);
-	if (rc == HUB_DB_OK)
-		rc = id_sessions_end_user(db, c->id);
-	return rc;
-}
-
-int id_user_change_password(hub_db *db, int64_t id, const char *pw,
-			    int must_change)
-{
-	char hash[256];
-	pw_change c = {id, hash, must_change};
-	int rc;
-	if (id_pw_hash(pw, hash, sizeof(hash)) != 0)
-		return HUB_DB_ERROR;
-	rc = hub_store_transaction(db, pw_change_tx, &c);
-	mbedtls_platform_zeroize(hash, sizeof(hash));
-	return rc;
 }
 
 /* ====================================================== first start */
@@ -239,8 +222,9 @@ static int boot_tx(hub_db *db, void *ud)
 		return rc;
 	rc = id_user_insert(db, "admin", HUB_ROLE_ADMIN, b->hash, 1, 0, NULL);
 	if (rc == HUB_DB_OK)
-		rc = id_audit_as(NULL, db, "system", "user.create", "admin",
-				 "first start: admin with one-time password");
+		rc = hub_id_audit(db, "system", NULL, NULL, "user.create",
+				  "admin",
+				  "first start: admin with one-time password");
 	b->created = rc == HUB_DB_OK;
 	return rc;
 }

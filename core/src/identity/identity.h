@@ -83,9 +83,15 @@ int hub_random(void *buf, size_t n);
 /* Rate limiting: see hub_api.rate_hit. */
 int hub_rate_hit(const char *rate_class, const char *key, hub_rate_info *info);
 
-/* Audit: see hub_api.audit. */
-int hub_audit(hub_req *req, hub_db *db, const char *action, const char *target,
-	      const char *detail);
+/* Appends an audit entry: `actor` (NULL: "system"), the client address
+ * and the request id (NULL when there is none: hubctl, jobs), what was
+ * done to what, and a short detail without secrets. Text is clipped and
+ * cleaned of control characters. `db` NULL means the thread's
+ * connection. Returns 0 or -1. (hub_api.audit, which takes the request,
+ * is http's hub_audit.) */
+int hub_id_audit(hub_db *db, const char *actor, const char *client,
+		 const char *request_id, const char *action, const char *target,
+		 const char *detail);
 
 /* Registers the /api/v1/auth routes and the login pages under the
  * built-in "core" context. Returns 0 or -1. */

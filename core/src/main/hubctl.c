@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "base/log.h"
+#include "host/host.h"
 #include "host/startup.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
@@ -64,7 +65,8 @@ static int cmd_import(const char *conf, const char *dir)
 	int rc = start(conf, HUB_START_CTL);
 	if (rc != 0)
 		return rc;
-	if (hub_ops_import_json(dir, err, sizeof(err)) != 0) {
+	if (hub_ops_import_json(dir, &hub_modules_importers, err,
+				sizeof(err)) != 0) {
 		fprintf(stderr, "hubctl: import-json: %s\n", err);
 		return 1;
 	}

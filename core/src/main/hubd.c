@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "base/conf.h"
 #include "base/log.h"
+#include "host/host.h"
 #include "host/startup.h"
 #include "http/http.h"
 #include "ops/memory.h"
@@ -68,6 +69,7 @@ static int serve(void)
 	    (unsigned)hub_conf_int("server", "request_timeout_ms", 30000);
 	o.tls_certificate = hub_conf_get("server", "tls_certificate");
 	o.trusted_proxies = hub_conf_get("server", "trusted_proxies");
+	o.report_error = hub_report_error;
 	hub_dispatch_access_log(hub_conf_bool("server", "access_log", 1));
 	if (hub_server_start(&o, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hubd: %s\n", err);

@@ -12,7 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "ops/ops.h"
-#include "host/host.h"
+#include "base/log.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -30,6 +30,7 @@ static const char *const known_files[] = {
 
 typedef struct import_run {
 	const char *dir;
+	const hub_ops_importers *mods;
 	char *err;
 	size_t errlen;
 	int hooks; /* hooks called, for the log */
@@ -46,34 +47,9 @@ static int import_tx(hub_db *db, void *ud)
 			snprintf(r->err, r->errlen, "users: import failed");
 		return HUB_DB_ERROR;
 	}
-	for (size_t i = 0; i < hub_modules_count(); i++) {
-		hub_ctx *ctx = hub_modules_at(i);
-		for (size_t k = 0; ctx && k < ctx->nimports; k++) {
-			hub_reg_import *h = &ctx->imports[k];
-			r->err[0] = 0;
-			if (h->fn(h->userdata, db, r->dir, r->err, r->errlen) !=
-			    0) {
-				if (!r->err[0])
-					snprintf(r->err, r->errlen,
-						 "module %s: import failed",
-						 ctx->name);
-				return HUB_DB_ERROR;
-			}
-			r->hooks++;
-		}
-	}
+	if (r->mods->run(db, r->dir, r->err, r->errlen, &r->hooks) != 0)
+		return HUB_DB_ERROR;
 	return HUB_DB_OK;
-}
-
-/* Number of import hooks registered by loaded modules. */
-static size_t module_hooks(void)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < hub_modules_count(); i++) {
-		hub_ctx *ctx = hub_modules_at(i);
-		n += ctx ? ctx->nimports : 0;
-	}
-	return n;
 }
 
 /* Finds the first file of DIR that only modules import (everything but
@@ -89,9 +65,10 @@ static int module_files(const char *dir, char *path, size_t n)
 }
 
 /* Imports DIR; see ops.h. */
-int hub_ops_import_json(const char *dir, char *err, size_t errlen)
+int hub_ops_import_json(const char *dir, const hub_ops_importers *mods,
+			char *err, size_t errlen)
 {
-	import_run r = {dir, err, errlen, 0};
+	import_run r = {dir, mods, err, errlen, 0};
 	hub_db *db = hub_store_db();
 	char path[PATH_MAX];
 	struct stat sb;
@@ -120,7 +97,7 @@ int hub_ops_import_json(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "storage is not open");
 		return -1;
 	}
-	if (!module_hooks() && module_files(dir, path, sizeof(path))) {
+	if (!mods->count() && module_files(dir, path, sizeof(path))) {
 		snprintf(err, errlen,
 			 "%s is there but no loaded module imports it (is the "
 			 "booking module enabled in the configuration?)",

@@ -97,13 +97,24 @@ int hub_ops_backup_cmd(const char *data_dir, int argc, char **argv);
 
 /* ================================================================= import */
 
+/* The modules' part of an import, as the host hands it over (ops knows
+ * no module): how many import hooks there are, and running them all in
+ * module load order on db (0, or -1 with "file:line: reason" in err;
+ * *ran counts the hooks that succeeded). */
+typedef struct hub_ops_importers {
+	size_t (*count)(void);
+	int (*run)(hub_db *db, const char *dir, char *err, size_t errlen,
+		   int *ran);
+} hub_ops_importers;
+
 /* `hubctl import-json DIR`: runs the identity import (hub_id_import) and
- * every module's import hook, in module load order, inside one write
- * transaction on the calling thread's connection. Returns 0, or -1 with
- * "file:line: reason" (or another one-line reason) in err, in which case
- * nothing was imported. Hooks must be idempotent (upserts keyed on the old
- * system's ids), so running an import twice changes nothing. */
-int hub_ops_import_json(const char *dir, char *err, size_t errlen);
+ * the modules' import hooks (`mods`), inside one write transaction on the
+ * calling thread's connection. Returns 0, or -1 with "file:line: reason"
+ * (or another one-line reason) in err, in which case nothing was
+ * imported. Hooks must be idempotent (upserts keyed on the old system's
+ * ids), so running an import twice changes nothing. */
+int hub_ops_import_json(const char *dir, const hub_ops_importers *mods,
+			char *err, size_t errlen);
 
 /* The identity part of the import (users, password hashes, 2FA state);
  * implemented in core/src/identity. Same contract as hub_import_fn. */

@@ -198,17 +198,114 @@ static const char *const bad_funcs[] = {"datetime",
 					NULL};
 
 /* Checks sql against the portable subset; see store.h. */
-int hub_store_sql_lint(const char *sql, char *why, size_t whylen)
+/* Checks the word p[0..n) against the word rules; prev[0..prevn) is the
+ * word before it (NULL when a symbol came between), ddl is 1 in CREATE and
+ * ALTER statements. Returns 0, or -1 with the reason in msg. */
+static int lint_word(const char *p, size_t n, const char *prev, size_t prevn,
+		     int ddl, char *msg, size_t msglen)
+{
+	for (size_t i = 0; i < sizeof(bad_words) / sizeof(bad_words[0]); i++)
+		if (word_is(p, n, bad_words[i].word)) {
+			snprintf(msg, msglen, "%s", bad_words[i].why);
+			return -1;
+		}
+	for (size_t i = 0; ddl && prev && !is_structural(prev, prevn) &&
+			   i < sizeof(bad_types) / sizeof(bad_types[0]);
+	     i++)
+		if (word_is(p, n, bad_types[i].word)) {
+			snprintf(msg, msglen, "%.*s: %s", (int)n, p,
+				 bad_types[i].why);
+			return -1;
+		}
+	if (next_char(p + n) == '(' && !(prev && names_table(prev, prevn)))
+		for (size_t i = 0; bad_funcs[i]; i++)
+			if (word_is(p, n, bad_funcs[i])) {
+				snprintf(msg, msglen,
+					 "function %.*s() is not portable",
+					 (int)n, p);
+				return -1;
+			}
+	return 0;
+}
+
+/* The rules about a word and the ones after or before it. As lint_word. */
+static int lint_phrase(const char *p, size_t n, const char *prev, size_t prevn,
+		       char *msg, size_t msglen)
+{
+	if (word_is(p, n, "BIGINT")) {
+		size_t n2, n3;
+		const char *w2 = next_word(p + n, &n2);
+		const char *w3 = w2 ? next_word(w2 + n2, &n3) : NULL;
+		if (w3 && word_is(w2, n2, "PRIMARY") &&
+		    word_is(w3, n3, "KEY")) {
+			snprintf(msg, msglen,
+				 "an id column is INTEGER PRIMARY KEY (BIGINT "
+				 "PRIMARY KEY gets no ids in SQLite)");
+			return -1;
+		}
+	}
+	if (prev && word_is(prev, prevn, "INSERT") && word_is(p, n, "OR")) {
+		snprintf(msg, msglen,
+			 "INSERT OR ... is SQLite-only; use ON CONFLICT");
+		return -1;
+	}
+	if (word_is(p, n, "REPLACE") && next_char(p + n) != '(') {
+		snprintf(msg, msglen,
+			 "REPLACE INTO is SQLite-only; use ON CONFLICT ... DO "
+			 "UPDATE");
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the symbol at p (quoting, placeholders, casts). As lint_word. */
+static int lint_symbol(const char *p, char *msg, size_t msglen)
+{
+	switch (*p) {
+	case '`':
+		snprintf(msg, msglen,
+			 "backtick quoting is not portable; use \"name\"");
+		return -1;
+	case '[':
+		snprintf(msg, msglen,
+			 "[name] quoting and arrays are not portable");
+		return -1;
+	case '?':
+		if (isdigit((unsigned char)p[1])) {
+			snprintf(msg, msglen,
+				 "numbered placeholders ?N are not portable; "
+				 "use ?");
+			return -1;
+		}
+		return 0;
+	case ':':
+		if (p[1] == ':') {
+			snprintf(msg, msglen,
+				 "x::type casts are PostgreSQL-only; use "
+				 "CAST(x AS type)");
+			return -1;
+		}
+		/* fall through */
+	case '@':
+	case '$':
+		if (word_char(p[1])) {
+			snprintf(msg, msglen,
+				 "%c-placeholders are not portable; use ?", *p);
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Walks sql token by token. Returns 0, or -1 with the reason in msg. */
+static int lint_walk(const char *sql, char *msg, size_t msglen)
 {
 	const char *p = sql, *prev = NULL, *first;
 	size_t prevn = 0, fn;
 	int ddl;
-	char msg[160] = "";
 
-	if (!sql) {
-		snprintf(msg, sizeof(msg), "no SQL");
-		goto bad;
-	}
 	first = next_word(sql, &fn);
 	ddl = first &&
 	      (word_is(first, fn, "CREATE") || word_is(first, fn, "ALTER"));
@@ -224,65 +321,9 @@ int hub_store_sql_lint(const char *sql, char *why, size_t whylen)
 		}
 		n = word_len(p);
 		if (n) {
-			for (size_t i = 0;
-			     i < sizeof(bad_words) / sizeof(bad_words[0]);
-			     i++) {
-				if (word_is(p, n, bad_words[i].word)) {
-					snprintf(msg, sizeof(msg), "%s",
-						 bad_words[i].why);
-					goto bad;
-				}
-			}
-			for (size_t i = 0;
-			     ddl && prev && !is_structural(prev, prevn) &&
-			     i < sizeof(bad_types) / sizeof(bad_types[0]);
-			     i++) {
-				if (word_is(p, n, bad_types[i].word)) {
-					snprintf(msg, sizeof(msg), "%.*s: %s",
-						 (int)n, p, bad_types[i].why);
-					goto bad;
-				}
-			}
-			if (next_char(p + n) == '(' &&
-			    !(prev && names_table(prev, prevn))) {
-				for (size_t i = 0; bad_funcs[i]; i++) {
-					if (word_is(p, n, bad_funcs[i])) {
-						snprintf(msg, sizeof(msg),
-							 "function %.*s() is "
-							 "not portable",
-							 (int)n, p);
-						goto bad;
-					}
-				}
-			}
-			if (word_is(p, n, "BIGINT")) {
-				size_t n2, n3;
-				const char *w2 = next_word(p + n, &n2);
-				const char *w3 =
-				    w2 ? next_word(w2 + n2, &n3) : NULL;
-				if (w3 && word_is(w2, n2, "PRIMARY") &&
-				    word_is(w3, n3, "KEY")) {
-					snprintf(msg, sizeof(msg),
-						 "an id column is INTEGER "
-						 "PRIMARY KEY (BIGINT PRIMARY "
-						 "KEY gets no ids in SQLite)");
-					goto bad;
-				}
-			}
-			if (prev && word_is(prev, prevn, "INSERT") &&
-			    word_is(p, n, "OR")) {
-				snprintf(msg, sizeof(msg),
-					 "INSERT OR ... is SQLite-only; use "
-					 "ON CONFLICT");
-				goto bad;
-			}
-			if (word_is(p, n, "REPLACE") &&
-			    next_char(p + n) != '(') {
-				snprintf(msg, sizeof(msg),
-					 "REPLACE INTO is SQLite-only; use "
-					 "ON CONFLICT ... DO UPDATE");
-				goto bad;
-			}
+			if (lint_word(p, n, prev, prevn, ddl, msg, msglen) ||
+			    lint_phrase(p, n, prev, prevn, msg, msglen))
+				return -1;
 			prev = p;
 			prevn = n;
 			p += n;
@@ -293,55 +334,26 @@ int hub_store_sql_lint(const char *sql, char *why, size_t whylen)
 				p++;
 			continue;
 		}
-		switch (*p) {
-		case '`':
-			snprintf(msg, sizeof(msg),
-				 "backtick quoting is not portable; use "
-				 "\"name\"");
-			goto bad;
-		case '[':
-			snprintf(msg, sizeof(msg),
-				 "[name] quoting and arrays are not portable");
-			goto bad;
-		case '?':
-			if (isdigit((unsigned char)p[1])) {
-				snprintf(msg, sizeof(msg),
-					 "numbered placeholders ?N are not "
-					 "portable; use ?");
-				goto bad;
-			}
-			break;
-		case ':':
-			if (p[1] == ':') {
-				snprintf(msg, sizeof(msg),
-					 "x::type casts are PostgreSQL-only; "
-					 "use CAST(x AS type)");
-				goto bad;
-			}
-			/* fall through */
-		case '@':
-		case '$':
-			if (word_char(p[1])) {
-				snprintf(msg, sizeof(msg),
-					 "%c-placeholders are not portable; "
-					 "use ?",
-					 *p);
-				goto bad;
-			}
-			break;
-		default:
-			break;
-		}
+		if (lint_symbol(p, msg, msglen) != 0)
+			return -1;
 		prev = NULL;
 		p++;
 	}
-	if (why && whylen)
-		why[0] = 0;
 	return 0;
-bad:
+}
+
+int hub_store_sql_lint(const char *sql, char *why, size_t whylen)
+{
+	char msg[160] = "";
+	int rc = -1;
+
+	if (!sql)
+		snprintf(msg, sizeof(msg), "no SQL");
+	else
+		rc = lint_walk(sql, msg, sizeof(msg));
 	if (why && whylen)
-		snprintf(why, whylen, "%s", msg);
-	return -1;
+		snprintf(why, whylen, "%s", rc == 0 ? "" : msg);
+	return rc;
 }
 
 /* ------------------------------------------------------ PostgreSQL rewrite */
