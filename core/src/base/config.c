@@ -474,6 +474,7 @@ static const known_key known[] = {
     {"server", "max_body_bytes", chk_bytes},
     {"server", "request_timeout_ms", chk_ms},
     {"server", "module_dir", chk_nonempty},
+    {"server", "web_dir", chk_nonempty},
     {"server", "secret_key", chk_nonempty},
     {"server", "sentry_dsn", chk_any},
     {"server", "cookie_secure", chk_bool},
@@ -622,6 +623,7 @@ static int load_stream(FILE *fp, const char *name, char *err, size_t errlen)
 	apply_env("HUB_SECRET_KEY", "server", "secret_key");
 	apply_env("SENTRY_DSN", "sentry", "dsn");
 	apply_env("HUB_MODULE_DIR", "server", "module_dir");
+	apply_env("HUB_WEB_DIR", "server", "web_dir");
 	apply_env("HUB_LOG_LEVEL", "server", "log_level");
 	if (getenv("HUB_CONSULTANTS") && find("module.booking", "path"))
 		apply_env("HUB_CONSULTANTS", "module.booking", "consultants");

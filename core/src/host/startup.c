@@ -80,13 +80,17 @@ static int level_of(const char *s)
 static int register_core(char *err, size_t errlen)
 {
 	const hub_api *api = hub_host_api();
+	const char *web = hub_conf_get("server", "web_dir");
+	char ui_dir[PATH_MAX];
+	/* the core's pages: the source tree, or the installed copy */
+	snprintf(ui_dir, sizeof(ui_dir), "%s/ui",
+		 web && *web ? web : HUB_SOURCE_DIR "/core/web");
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core(api) != 0 ||
 	    hub_ops_register_jobs() != 0 || hub_upkeep_register() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
-	    api->static_dir(hub_core_ctx(), "/ui",
-			    HUB_SOURCE_DIR "/core/web/ui") != 0) {
+	    api->static_dir(hub_core_ctx(), "/ui", ui_dir) != 0) {
 		snprintf(
 		    err, errlen,
 		    "cannot register core routes, checks or jobs (see log)");
