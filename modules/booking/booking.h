@@ -352,7 +352,7 @@ int booking_consultants_parse(const char *text, booking_consultant_cfg **out,
 int booking_plans_parse(const char *text, booking_plan_cfg **out, int *n,
 			char *err, size_t errlen);
 
-/* Setting defaults (domain.md). */
+/* Setting defaults (docs/DOMAIN.md). */
 #define BOOKING_DEFAULT_GRID                                                   \
 	"mon-thu 09:00 11:00 14:00 16:00 18:00 20:00; fri 09:00 11:00 14:00"
 #define BOOKING_DEFAULT_OVERRIDES    "mon-thu 09:00=1, fri 09:00=2, *20:00=2"

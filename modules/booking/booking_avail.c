@@ -1,7 +1,7 @@
 /*
  * booking_avail.c - when a consultant is available for a slot.
  *
- * From the calendar (the marker rule of domain.md): some event whose title
+ * From the calendar (the marker rule of docs/DOMAIN.md): some event whose title
  * matches the marker pattern overlaps the slot, and no other overlapping
  * event blocks it. An event never blocks when its colorId is in the
  * non-blocking set, or when the hub wrote it itself (hub_key set).

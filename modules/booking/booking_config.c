@@ -1,7 +1,7 @@
 /*
  * booking_config.c - the module's settings, from text to booking_config:
  * consultants in the old system's "Name:calendar_id,..." format, weekly
- * plans, colour maps, and every number domain.md gives a default for.
+ * plans, colour maps, and every number docs/DOMAIN.md gives a default for.
  *
  * Nothing here talks to the host: values are read through a callback, so
  * the same code runs in module init and in unit tests.

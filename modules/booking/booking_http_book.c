@@ -1,7 +1,7 @@
 /*
  * booking_http_book.c - POST /api/v1/bookings, with Idempotency-Key.
  *
- * Order of checks (api.md): the router has answered 401/403/429/413/415;
+ * Order of checks (docs/API.md): the router has answered 401/403/429/413/415;
  * then 400 (body), 422 (fields, not a slot start, past, notice, horizon,
  * a reused Idempotency-Key with another body), 409 (blocked, slot_full,
  * state conflicts). Capacity is checked and the booking written in one

@@ -4,7 +4,7 @@
  *
  *   DIR/blocked_dates.json      {"custom_blocks": {"YYYY-MM-DD":
  *                               {"reason", "added_by", "added_at"}}}
- *   DIR/tracking/bookings.jsonl one booking a line (see domain.md)
+ *   DIR/tracking/bookings.jsonl one booking a line (see docs/DOMAIN.md)
  *   DIR/tracking/outcomes.jsonl one outcome check a line; the same booking
  *                               may appear on several lines and the last
  *                               one wins ("completed" = appeared)

@@ -1,6 +1,6 @@
 /*
  * module.c - the booking module's descriptor and init: settings (with the
- * defaults of domain.md), migrations, routes, the pages under /booking/,
+ * defaults of docs/DOMAIN.md), migrations, routes, the pages under /booking/,
  * the outcome sync and idempotency purge jobs, the health check and the
  * import hook for the old system's data.
  */

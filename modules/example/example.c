@@ -195,6 +195,11 @@ static int example_init(hub_ctx *ctx, const hub_api *a)
 		return -1; /* host too old for what we use */
 	api = a;
 	self = ctx;
+	/* what we run against: the minor is in the table from v1.1 on */
+	api->log(ctx, HUB_LOG_DEBUG, "host ABI %u.%u, built for %u.%u",
+		 (unsigned)a->abi_version,
+		 HUB_API_HAS(a, abi_minor) ? (unsigned)a->abi_minor : 0u,
+		 HUB_ABI_VERSION, HUB_ABI_MINOR);
 	for (size_t i = 0; rc == 0 && i < sizeof(settings) / sizeof(*settings);
 	     i++)
 		rc = api->setting(ctx, &settings[i]);

@@ -1,6 +1,6 @@
 /*
  * test_booking_grid.c - the slot grid: parsing, the default grid of
- * domain.md, and the DST changes of 2026 in Europe/Berlin (29 March and
+ * docs/DOMAIN.md, and the DST changes of 2026 in Europe/Berlin (29 March and
  * 25 October): offsets of the days around them, and a grid with Sunday
  * slots on the transition days (none in the skipped hour, none doubled in
  * the repeated one).

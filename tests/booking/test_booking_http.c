@@ -7,7 +7,7 @@
  *   - GET /consultants, GET /slots (range rules, every day listed,
  *     holidays blocked with reason, offsets of the date)
  *   - every validation error of POST /bookings and the error precedence
- *     of api.md (401/403 < 400/415 < 422 < 409)
+ *     of docs/API.md (401/403 < 400/415 < 422 < 409)
  *   - Idempotency-Key: a retry gets the first answer, another body 422
  *   - 50 threads booking one slot with k free places: exactly k 201s
  *   - 409 slot_full with alternatives, nearest first

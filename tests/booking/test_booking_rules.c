@@ -506,7 +506,7 @@ static void test_config(void)
 		     {"plans", "Ben: fri 09:00-12:00"},
 		     {NULL, NULL}};
 
-	/* defaults of domain.md */
+	/* defaults of docs/DOMAIN.md */
 	CHECK_INT(booking_config_load(&cfg, lookup, none, err, sizeof(err)), 0);
 	CHECK_INT(cfg.slot_minutes, 120);
 	CHECK_INT(cfg.horizon_days, 56);

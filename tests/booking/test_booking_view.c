@@ -407,7 +407,7 @@ static void test_booking_json(void)
 	snprintf(r.outcome_source, sizeof(r.outcome_source), "none");
 	r.created_at = r.updated_at = at("2026-03-20T10:00:00Z");
 
-	/* the central calendar event (domain.md) */
+	/* the central calendar event (docs/DOMAIN.md) */
 	booking_buf_init(&b);
 	booking_event_json(&b, &r, &cfg);
 	j = cJSON_Parse(b.p);

@@ -14,7 +14,7 @@
  *    (rotating it does not help), honoured from a trusted proxy, and the
  *    per-account limit holding across addresses with one consistent set
  *    of RateLimit headers on its 429;
- *  - api.md's error precedence on the self-service routes (/me, /logout,
+ *  - docs/API.md's error precedence on the self-service routes (/me, /logout,
  *    /password, /totp/...): 401 before 429 and 415 for anonymous callers,
  *    who spend no rate budget; a restricted session admitted there (and
  *    only there); /me and /logout in the "api" rate class; API tokens
@@ -587,7 +587,7 @@ static void test_rate_trusted(void)
 	hubproc_cleanup(&p);
 }
 
-/* api.md: 401/403, then 429, then 400/413/415. */
+/* docs/API.md: 401/403, then 429, then 400/413/415. */
 static void test_precedence(void)
 {
 	static const char *const self[] = {

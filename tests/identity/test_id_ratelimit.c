@@ -266,7 +266,7 @@ static void test_backend_and_config(void)
 	CHECK_INT(hub_rate_hit("x", "k", &ri), 0);
 	g_ms += 1000;
 	CHECK_INT(hub_rate_hit("x", "k", &ri), 1);
-	/* defaults per api.md */
+	/* defaults per docs/API.md */
 	hub_rate_configure(16);
 	CHECK_INT(hub_rate_hit("login", "d", &ri), 1);
 	CHECK_INT(ri.limit, 5);

@@ -3,8 +3,12 @@
  *
  * A module is a shared object that exports exactly one symbol,
  * `hub_module_descriptor` (use HUB_MODULE_DEFINE). The host checks the
- * descriptor's ABI version and size before running any module code, then
- * calls init(ctx, api) with a table of host functions. Modules never link
+ * descriptor's ABI version and size before it calls any function of the
+ * module, then calls init(ctx, api) with a table of host functions. One
+ * exception: dlopen itself runs the shared object's ELF constructors
+ * (__attribute__((constructor)), C++ static initialisers) before the
+ * descriptor can be read, so a module must not have any - a constructor
+ * would run even in a module the host then refuses. Modules never link
  * against host symbols: everything they need is reached through `api`.
  *
  * Rules of the road
@@ -36,8 +40,10 @@ extern "C" {
 
 /* ABI major: bumped on any incompatible change; the host refuses others. */
 #define HUB_ABI_VERSION 1u
-/* ABI minor: bumped when functions are appended to hub_api. */
-#define HUB_ABI_MINOR 0u
+/* ABI minor: bumped when fields are appended to hub_api. The host's
+ * minor is in the table (hub_api.abi_minor, from minor 1 on), so a module
+ * can log what it runs against. */
+#define HUB_ABI_MINOR 1u
 
 #if defined(__GNUC__)
 #define HUB_EXPORT	 __attribute__((visibility("default")))
@@ -436,6 +442,12 @@ struct hub_api {
 			    void (*fn)(void *ud, const char *key,
 				       const char *value),
 			    void *ud);
+
+	/* ---- v1.1 ---- */
+
+	/* HUB_ABI_MINOR of the host (check with HUB_API_HAS first: a v1.0
+	 * host has no such field). */
+	uint32_t abi_minor;
 };
 
 /* True when the host's table is new enough to hold `field`. */

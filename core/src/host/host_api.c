@@ -363,6 +363,7 @@ static const hub_api g_api = {
     .jobs_status = api_jobs_status,
     .free_text = api_free_text,
     .setting_each = api_setting_each,
+    .abi_minor = HUB_ABI_MINOR,
 };
 
 const hub_api *hub_host_api(void)

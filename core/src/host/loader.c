@@ -1,8 +1,9 @@
 /*
  * loader.c - loads the modules of plugins.conf: dlopen, descriptor checks
- * (before any module code runs), init with the host API table, settings
- * check, migrations; a failed step rolls back everything the module had
- * registered. Unloads in reverse order.
+ * (before any function of the module is called; dlopen has run its ELF
+ * constructors, which modules must not have), init with the host API
+ * table, settings check, migrations; a failed step rolls back everything
+ * the module had registered. Unloads in reverse order.
  */
 #define _GNU_SOURCE
 #include "host/host.h"
@@ -71,7 +72,7 @@ static int name_ok(const char *s)
 	return 1;
 }
 
-/* Checks the descriptor before any module code runs. */
+/* Checks the descriptor before any function of the module is called. */
 static int check_descriptor(const hub_module *d, const char *section_name,
 			    char *why, size_t n)
 {

@@ -6,7 +6,7 @@
  *   -> rate limit (429) -> body limits and content type (413/415)
  *   -> handler (a crash in it becomes a 500) -> access log and metrics.
  *
- * The order of the checks is the precedence api.md prescribes.
+ * The order of the checks is the precedence docs/API.md prescribes.
  */
 #define _GNU_SOURCE
 #include "base/errsink.h"

@@ -1,7 +1,7 @@
 /*
  * id_cli.c - `hubctl user ...`: add, list, passwd, role, disable, enable,
- * totp-reset, unlock (api.md "Programs"). Passwords come from stdin (one
- * line; echo is turned off when stdin is a terminal). Exit code 0 on
+ * totp-reset, unlock (docs/API.md "The programs"). Passwords come from stdin
+ * (one line; echo is turned off when stdin is a terminal). Exit code 0 on
  * success, 1 after exactly one line on stderr. Every change is audited
  * with the actor "hubctl:<login name>".
  */

@@ -1,8 +1,8 @@
 /*
  * id_http_admin.c - the admin routes of the identity subsystem (role
  * admin, API scope admin, rate class "admin"): users, API tokens, the
- * audit log (api.md "Admin"). The router has authenticated the caller and
- * checked role, scope and CSRF before a handler runs.
+ * audit log (docs/API.md "Administration"). The router has authenticated the
+ * caller and checked role, scope and CSRF before a handler runs.
  *
  * Every change is audited. Changing a role, disabling, resetting 2FA or
  * setting a password ends the user's sessions; the last enabled admin can

@@ -1,11 +1,11 @@
 /*
  * id_http_auth.c - the /api/v1/auth routes: login, logout, me, password,
- * totp/setup, totp/enable, totp/disable (api.md "Authentication").
+ * totp/setup, totp/enable, totp/disable (docs/API.md "Signing in").
  *
  * Only login is public. The others are ordinary signed-in routes flagged
  * HUB_ROUTE_RESTRICTED_OK, so the router authenticates them (401), checks
  * scope and CSRF (403), then the rate limit (429), then body and content
- * type (413/415) in api.md's order, and also admits a session that is not
+ * type (413/415) in docs/API.md's order, and also admits a session that is not
  * yet complete (a user who has to change the one-time password or set up
  * 2FA first; every other route refuses it). API tokens may only read /me
  * (scopes: any for /me, none for the rest). The handlers look the session

@@ -1,5 +1,6 @@
 /*
- * id_import.c - import of the old system's users (domain.md "Import"):
+ * id_import.c - import of the old system's users (docs/DOMAIN.md "Taking over
+ * the old system's data"):
  *
  *   user_passwords.json  {"name": "$2b$..." | "legacy plaintext", ...}
  *   user_2fa.json        {"name": {"secret": BASE32, "enabled": bool,

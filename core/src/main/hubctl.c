@@ -9,7 +9,7 @@
  *   hubctl -c FILE config check
  *   hubctl -c FILE report test
  *
- * Exit codes (api.md): 0 success; 1 any failure - a bad configuration or
+ * Exit codes (docs/API.md): 0 success; 1 any failure - a bad configuration or
  * command line included - after one line on stderr.
  *
  * Start-up follows hubd (host/startup.c) so both see the same schema:
