@@ -54,8 +54,8 @@ ok "core pages" '[[ -d $root/usr/share/hub/web/auth && -f $root/usr/share/hub/we
 ok "unit installed" 'grep -q "^Type=notify" "$root/lib/systemd/system/hub.service"'
 ok "conffile" 'chroot "$root" dpkg-query --showformat="\${Conffiles}" -W hub | grep -q /etc/hub/plugins.conf'
 ok "hub system user" 'chroot "$root" getent passwd hub | grep -q "/var/lib/hub"'
-ok "/var/lib/hub 0700 hub" '[[ $(stat -c "%a %U" "$root/var/lib/hub") == "700 hub" ]]'
-ok "plugins.conf 0640 root:hub" '[[ $(stat -c "%a %U %G" "$root/etc/hub/plugins.conf") == "640 root hub" ]]'
+ok "/var/lib/hub 0700 hub" '[[ $(chroot "$root" stat -c "%a %U" /var/lib/hub) == "700 hub" ]]'
+ok "plugins.conf 0640 root:hub" '[[ $(chroot "$root" stat -c "%a %U %G" /etc/hub/plugins.conf) == "640 root hub" ]]'
 ok "guides" '[[ -f $root/usr/share/doc/hub/OPERATIONS.md.gz || -f $root/usr/share/doc/hub/OPERATIONS.md ]]'
 ok "samples" '[[ -f $root/usr/share/doc/hub/examples/nginx-hub.conf && -f $root/etc/logrotate.d/hub ]]'
 
@@ -74,7 +74,7 @@ for p in /auth/ /ui/ui.js /booking/; do
   c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$p" || true)
   ok "$p served (got $c)" '[[ $c == 200 ]]'
 done
-ok "database in /var/lib/hub, owned by hub" '[[ $(stat -c %U "$root/var/lib/hub/hub.db") == hub ]]'
+ok "database in /var/lib/hub, owned by hub" '[[ $(chroot "$root" stat -c %U /var/lib/hub/hub.db) == hub ]]'
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 [[ $fails -eq 0 ]] || { echo "--- hubd log"; tail -20 "$work/hubd.log"; }
 echo "$passes passed, $fails failed"
