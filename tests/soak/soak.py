@@ -17,6 +17,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -227,6 +228,19 @@ def main():
         print("idle RSS 20 s after the load: %.1f MB" %
               (rss_kb(proc.pid) / 1024), flush=True)
         after = [r for t, r in samples if t >= warm] or [samples[-1][1]]
+        # RSS swings by the 16 MiB of each login's yescrypt buffer, so the
+        # trend compares medians: the 5 minutes after warm-up and the last
+        # 5 minutes of load
+        span = min(300.0, max(10.0, (MINUTES * 60 - warm) / 3))
+        first = [r for t, r in samples if warm <= t < warm + span]
+        last = [r for t, r in samples if t >= MINUTES * 60 - span]
+        if first and last:
+            print("trend: median %.1f MB in the %.0f s after warm-up, "
+                  "%.1f MB in the last %.0f s (growth %.1f MB)" %
+                  (statistics.median(first) / 1024, span,
+                   statistics.median(last) / 1024, span,
+                   (statistics.median(last) - statistics.median(first)) /
+                   1024), flush=True)
         peak = max(r for _, r in samples)
         print("summary: idle %.1f MB, after warm-up (%.0f s) %.1f MB, "
               "end %.1f MB, growth after warm-up %.1f MB, peak %.1f MB; "
