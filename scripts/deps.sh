@@ -10,9 +10,9 @@ set -euo pipefail
 pkgs_build="build-essential cmake pkg-config ca-certificates tzdata
   libcivetweb-dev libmbedtls-dev libcjson-dev libsqlite3-dev
   libcurl4-openssl-dev liboath-dev libinih-dev libcrypt-dev libqrencode-dev
-  libjs-chart.js libsystemd-dev"
+  libjs-chart.js libxml2-dev libical-dev libsystemd-dev"
 pkgs_test="clang libclang-rt-14-dev oathtool wrk openssl sqlite3 curl
-  clang-format python3"
+  clang-format python3 python3-icalendar radicale"
 # operations tests: unit analysis, promtool, nginx + slowloris, the package
 pkgs_ops="systemd prometheus nginx slowhttptest debhelper dpkg-dev fakeroot
   lintian debootstrap"

@@ -570,6 +570,22 @@ int booking_db_outbox(hub_db *db, const booking_row *r)
 	return rc;
 }
 
+int booking_db_event(hub_db *db, const char *type, const booking_row *r)
+{
+	booking_buf b;
+	char key[32];
+	int rc;
+
+	if (!HUB_API_HAS(BOOKING_API, event_put) || !BOOKING_API->event_put)
+		return HUB_DB_OK;
+	booking_buf_init(&b);
+	booking_row_json(&b, r);
+	booking_event_key(r->id, key);
+	rc = b.oom ? HUB_DB_ERROR : BOOKING_API->event_put(db, type, key, b.p);
+	booking_buf_free(&b);
+	return rc;
+}
+
 /* ======================================================= idempotency */
 
 int booking_db_idem_get(hub_db *db, int64_t user_id, const char *key,

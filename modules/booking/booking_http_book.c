@@ -33,13 +33,41 @@ typedef struct create_tx {
 	char replay_hash[65];
 	char *replay; /* owned */
 	char reason[256];
+	int allow_dup;	     /* "allow_duplicate": true */
+	int64_t want_cons;   /* the consultant asked for, 0 = any */
+	booking_cands cands; /* for "any": who may take it */
+	booking_row dup;     /* output: the booking it would duplicate */
 } create_tx;
+
+/* Inside the transaction, after the slot's lock: a duplicate of the same
+ * customer (BOOKING_TX_DUPLICATE unless allowed), the capacity
+ * (BOOKING_TX_FULL), then a consultant for "any available". */
+static int create_checks(hub_db *db, create_tx *t)
+{
+	int total = 0, mine = 0, rc;
+	t->row.consultant_id = t->want_cons;
+	if (!t->allow_dup) {
+		rc = booking_find_duplicate(db, &t->row, &t->dup);
+		if (rc == HUB_DB_OK)
+			return BOOKING_TX_DUPLICATE;
+		if (rc != HUB_DB_ENOTFOUND)
+			return rc;
+	}
+	rc = booking_db_slot_count(db, t->slot.start, t->row.consultant_id, 0,
+				   &total, &mine);
+	if (rc != HUB_DB_OK)
+		return rc;
+	if (total >= t->info.capacity ||
+	    (t->row.consultant_id > 0 && mine >= t->info.cons_capacity))
+		return BOOKING_TX_FULL;
+	return booking_assign_pick(db, &t->cands, &t->slot, &t->row);
+}
 
 static int create_fn(hub_db *db, void *ud)
 {
 	create_tx *t = ud;
 	char detail[200], key[32], start[40];
-	int total = 0, mine = 0, rc;
+	int rc;
 	booking_buf b;
 
 	free(t->response);
@@ -64,13 +92,9 @@ static int create_fn(hub_db *db, void *ud)
 		return rc;
 	if (rc == 1)
 		return BOOKING_TX_BLOCKED;
-	rc = booking_db_slot_count(db, t->slot.start, t->row.consultant_id, 0,
-				   &total, &mine);
+	rc = create_checks(db, t);
 	if (rc != HUB_DB_OK)
 		return rc;
-	if (total >= t->info.capacity ||
-	    (t->row.consultant_id > 0 && mine >= t->info.cons_capacity))
-		return BOOKING_TX_FULL;
 	rc = booking_db_insert(db, &t->row);
 	if (rc != HUB_DB_OK)
 		return rc;
@@ -85,6 +109,8 @@ static int create_fn(hub_db *db, void *ud)
 	if (BOOKING_API->audit(t->req, db, "booking.create", key, detail) != 0)
 		return HUB_DB_ERROR;
 	rc = booking_db_outbox(db, &t->row);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_event(db, "booking.created", &t->row);
 	if (rc != HUB_DB_OK)
 		return rc;
 	booking_buf_init(&b);
@@ -339,6 +365,11 @@ static void create_reply(hub_req *req, hub_db *db, const create_tx *t, int rc,
 	case BOOKING_TX_BLOCKED:
 		booking_reply_blocked(req, t->reason);
 		break;
+	case BOOKING_TX_DUPLICATE:
+		BOOKING_API->metric_add("hub_bookings_rejected_total",
+					"reason=\"duplicate\"", 1);
+		booking_reply_duplicate(req, &t->dup);
+		break;
 	case BOOKING_TX_FULL:
 		BOOKING_API->metric_add("hub_bookings_rejected_total",
 					"reason=\"slot_full\"", 1);
@@ -359,14 +390,19 @@ static int create_precheck(hub_req *req, hub_db *db, const cJSON *body,
 			   const create_tx *t)
 {
 	static const char *const fields[] = {
-	    "start",	"first_name", "last_name", "description",
-	    "category", "consultant", NULL};
+	    "start",	"first_name", "last_name",	 "description",
+	    "category", "consultant", "allow_duplicate", NULL};
+	const cJSON *dup =
+	    cJSON_GetObjectItemCaseSensitive(body, "allow_duplicate");
 	if (t->idem_key && !idem_key_ok(t->idem_key))
 		return hubkit_invalid(
 		    BOOKING_API, req, "Idempotency-Key",
 		    "must be 1 to 200 visible ASCII characters");
 	if (hubkit_only_fields(BOOKING_API, req, body, fields) != 0)
 		return -1;
+	if (dup && !cJSON_IsBool(dup) && !cJSON_IsNull(dup))
+		return hubkit_invalid(BOOKING_API, req, "allow_duplicate",
+				      "must be true or false");
 	if (!db) {
 		booking_reply_db_error(req, db, HUB_DB_ERROR);
 		return -1;
@@ -382,6 +418,7 @@ int booking_h_create(hub_req *req, void *ud)
 	create_fields f = {0};
 	hub_user u;
 	create_tx t;
+	int rc;
 	(void)ud;
 
 	memset(&t, 0, sizeof(t));
@@ -402,6 +439,14 @@ int booking_h_create(hub_req *req, void *ud)
 	    create_slot_lookup(req, db, &t, now) != 0)
 		goto out;
 	create_fill_row(&t.row, &f, &t.slot, u.username, now);
+	t.allow_dup = cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(body, "allow_duplicate"));
+	t.want_cons = t.row.consultant_id;
+	if (!t.want_cons && (rc = booking_assign_candidates(
+				 db, &t.slot, now, &t.cands)) != HUB_DB_OK) {
+		booking_reply_db_error(req, db, rc);
+		goto out;
+	}
 	create_reply(req, db, &t, create_run_tx(db, &t), now);
 out:
 	free(t.response);

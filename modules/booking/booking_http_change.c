@@ -158,7 +158,16 @@ static int change_fn(hub_db *db, void *ud)
 			       strcmp(t->action, "cancel") == 0 ? "cancelled"
 								: detail) != 0)
 		return HUB_DB_ERROR;
-	return booking_db_outbox(db, &t->row);
+	rc = booking_db_outbox(db, &t->row);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_event(db,
+				      strcmp(t->action, "cancel") == 0
+					  ? "booking.cancelled"
+				      : strcmp(t->action, "reschedule") == 0
+					  ? "booking.rescheduled"
+					  : "booking.outcome",
+				      &t->row);
+	return rc;
 }
 
 /* Runs a change and answers it. */

@@ -4,8 +4,10 @@
  * status), GET /api/v1/bookings/{id} (with its history) and the admin CSV
  * export GET /api/v1/admin/export/bookings.csv.
  *
- * Who sees what: admins everything; staff the bookings they booked;
- * consultants the bookings assigned to them (and any they booked).
+ * Who sees what: admins and staff everything ("mine=1" narrows it to the
+ * caller's own bookings: a filter, not a wall); consultants the bookings
+ * assigned to them (and any they booked). "q" matches customer names as
+ * GET /customers does (case and umlauts folded, every word).
  * Imported history is listed like any other booking.
  */
 #include "booking_mod.h"
@@ -63,6 +65,35 @@ static int q_prepare(hub_db *db, const query *q, hub_stmt **st)
 	return rc;
 }
 
+/* "q": every word of it in the customer's folded name. Answers 422 and
+ * returns -1 on a bad value. */
+static int add_name_filter(hub_req *req, query *q)
+{
+	char pat[5][BOOKING_TERM_MAX];
+	const char *text = BOOKING_API->req_query(req, "q");
+	int n;
+	if (!text)
+		return 0;
+	if (!hubkit_utf8_valid(text, strlen(text)) ||
+	    hubkit_utf8_count(text) < 1 || hubkit_utf8_count(text) > 100)
+		return hubkit_invalid(BOOKING_API, req, "q",
+				      "must be 1 to 100 characters");
+	n = booking_name_terms(text, pat, 5);
+	if (n < 0) {
+		BOOKING_API->reply_error(req, 500, "internal", "out of memory",
+					 NULL);
+		return -1;
+	}
+	if (n == 0)
+		return hubkit_invalid(BOOKING_API, req, "q",
+				      "must contain a name");
+	for (int i = 0; i < n; i++) {
+		q_add(q, " AND b.customer_key LIKE ? ESCAPE '\\'");
+		q_text(q, pat[i]);
+	}
+	return 0;
+}
+
 /* Adds the filters every listing shares (range, visibility, consultant,
  * outcome, status, mine). Answers 422 and returns -1 on a bad value. */
 static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
@@ -95,8 +126,7 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 	    strcmp(mine, "true") && strcmp(mine, "false"))
 		return hubkit_invalid(BOOKING_API, req, "mine",
 				      "must be 1 or 0");
-	if (u->role == HUB_ROLE_STAFF ||
-	    (mine && (!strcmp(mine, "1") || !strcmp(mine, "true")))) {
+	if (mine && (!strcmp(mine, "1") || !strcmp(mine, "true"))) {
 		q_add(q, " AND b.booked_by = ?");
 		q_text(q, u->username);
 	} else if (u->role == HUB_ROLE_CONSULTANT) {
@@ -143,7 +173,7 @@ static int add_filters(hub_req *req, hub_db *db, const hub_user *u, query *q)
 		q_add(q, " AND b.status = ?");
 		q_text(q, status);
 	}
-	return 0;
+	return add_name_filter(req, q);
 }
 
 /* ============================================================== list */

@@ -46,7 +46,8 @@ enum booking_tx_rc {
 	BOOKING_TX_REPLAY = 1003,  /* the Idempotency-Key was used already */
 	BOOKING_TX_CONFLICT =
 	    1004, /* state changed underneath (e.g. cancelled) */
-	BOOKING_TX_NOTFOUND = 1005
+	BOOKING_TX_NOTFOUND = 1005,
+	BOOKING_TX_DUPLICATE = 1006 /* the customer is booked in the slot */
 };
 
 /* ============================================================ storage */
@@ -149,6 +150,10 @@ int booking_db_history_json(hub_db *db, int64_t booking_id, booking_buf *b);
 
 /* Queues the calendar event of r (upsert) in the caller's transaction. */
 int booking_db_outbox(hub_db *db, const booking_row *r);
+/* Records webhook event `type` ("booking.created", ...) with the booking
+ * as its data inside the open transaction on db (a host without event_put
+ * records nothing). Returns HUB_DB_OK or an error. */
+int booking_db_event(hub_db *db, const char *type, const booking_row *r);
 
 /* Idempotency records, keyed by user id and key. get: HUB_DB_OK and the
  * stored hash/status/response (response owned: free()), HUB_DB_ENOTFOUND,
@@ -188,6 +193,17 @@ int booking_inputs_cons_index(const booking_inputs *x, int64_t id);
 /* Marks a change (new generation for the slot cache). */
 void booking_changed(void);
 
+/* Calendar feeds (booking_feed.c): the feed key from setting feed_key or
+ * the data directory's booking-feed.key (0 = ok or feeds off with a
+ * warning; -1 = bad feed_key), its wiping at shutdown, and the handlers of
+ * GET /api/v1/auth/me/feed, POST /api/v1/auth/me/feed/rotate and GET
+ * /feeds/{file}. */
+int booking_feed_init(hub_ctx *ctx, const hub_api *api);
+void booking_feed_shutdown(void);
+int booking_h_feed_get(hub_req *req, void *ud);
+int booking_h_feed_rotate(hub_req *req, void *ud);
+int booking_h_feed_ics(hub_req *req, void *ud);
+
 /* Answers 503 for a storage error. Returns 0. */
 int booking_reply_db_error(hub_req *req, hub_db *db, int rc);
 
@@ -222,8 +238,51 @@ typedef struct booking_slot_info {
 	char reason[256];
 } booking_slot_info;
 
-/* 1 when user u may see and change booking r: admins all, anyone the
- * bookings they booked, consultants those assigned to them. */
+/* ======================================================= assignment */
+
+#define BOOKING_MAX_CANDS 32
+#define BOOKING_TERM_MAX  300
+
+/* A consultant who may take a booking of one slot, with their places. */
+typedef struct booking_cand {
+	int64_t id;
+	char name[BOOKING_NAME_MAX];
+	int cap;
+} booking_cand;
+
+typedef struct booking_cands {
+	booking_cand c[BOOKING_MAX_CANDS];
+	int n;
+} booking_cands;
+
+/* Fills *out with the consultants available for slot s (with at least one
+ * place), in the listing's order. Before the transaction. Returns HUB_DB_*
+ * (booking_assign.c). */
+int booking_assign_candidates(hub_db *db, const booking_slot_ref *s,
+			      int64_t now, booking_cands *out);
+
+/* Inside the slot's transaction, for a booking without a consultant:
+ * sets r->consultant_id and r->consultant to the candidate with room in
+ * the slot, fewest bookings in the slot first, then fewest that day. No
+ * candidate with room leaves r unassigned. Returns HUB_DB_OK or an
+ * error. */
+int booking_assign_pick(hub_db *db, const booking_cands *c,
+			const booking_slot_ref *s, booking_row *r);
+
+/* An active booking (other than r->id) of r's customer, folded names, in
+ * r's slot: HUB_DB_OK with *dup, HUB_DB_ENOTFOUND, or an error. */
+int booking_find_duplicate(hub_db *db, const booking_row *r, booking_row *dup);
+
+/* Answers 409 duplicate with the existing booking ("existing"). */
+void booking_reply_duplicate(hub_req *req, const booking_row *dup);
+
+/* LIKE patterns ("%word%", escaped with '\') of the words of customer
+ * query q, folded as GET /customers folds names. Returns how many (at
+ * most max), or -1 when out of memory. */
+int booking_name_terms(const char *q, char pat[][BOOKING_TERM_MAX], int max);
+
+/* 1 when user u may see and change booking r: admins and staff all,
+ * consultants those assigned to them or booked by them. */
 int booking_may_touch(const hub_user *u, const booking_row *r);
 
 /* Loads booking {id} of the path into *r and checks the caller may touch

@@ -95,7 +95,8 @@ int booking_sync_event(hub_db *db, const hub_cal_event *ev, int64_t now)
 	if (BOOKING_API->audit(NULL, db, "booking.outcome.sync", key,
 			       outcome) != 0)
 		return HUB_DB_ERROR;
-	return 1;
+	rc = booking_db_event(db, "booking.outcome", &r);
+	return rc == HUB_DB_OK ? 1 : rc;
 }
 
 /* The work of one run, inside one transaction. */

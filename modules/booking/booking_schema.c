@@ -169,7 +169,17 @@ static const char mig1_pg[] =
     "CREATE INDEX booking_idempotency_age ON booking_idempotency"
     " (created_at);";
 
+/* Calendar feeds: one row per user who asked for a feed URL; only the
+ * SHA-256 of the token is kept (booking_feed.c). */
+static const char mig2[] = "CREATE TABLE booking_feeds ("
+			   " user_id BIGINT PRIMARY KEY,"
+			   " generation BIGINT NOT NULL,"
+			   " token_hash TEXT NOT NULL UNIQUE,"
+			   " created_at BIGINT NOT NULL);";
+
 int booking_db_register(const hub_api *api, hub_ctx *ctx)
 {
-	return api->migration(ctx, 1, mig1_sqlite, mig1_pg);
+	if (api->migration(ctx, 1, mig1_sqlite, mig1_pg) != 0)
+		return -1;
+	return api->migration(ctx, 2, mig2, NULL);
 }

@@ -44,6 +44,10 @@ static const hub_setting settings[] = {
     {"central_calendar_id", HUB_SETTING_STRING, NULL, 0,
      "calendar read by the outcome sync (default: [calendar] "
      "central_calendar_id)"},
+    {"feed_key", HUB_SETTING_STRING, NULL, HUB_SETTING_SECRET,
+     "secret of the calendar feed URLs, at least 32 characters (default: "
+     "a random key in DATA_DIR/booking-feed.key; set it on every server "
+     "of a cluster)"},
     {"consultant.*", HUB_SETTING_STRING, NULL, 0,
      "consultant.NAME = calendar_id: one key per consultant (adds to "
      "'consultants')"},
@@ -153,6 +157,11 @@ static const hub_route routes[] = {
      HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0},
     {"PATCH", "/api/v1/admin/consultants/{id}", booking_h_consultant_patch,
      NULL, HUB_ROLE_ADMIN, HUB_SCOPE_ADMIN, "admin", 0},
+    {"GET", "/api/v1/auth/me/feed", booking_h_feed_get, NULL, 0, 0, "api", 0},
+    {"POST", "/api/v1/auth/me/feed/rotate", booking_h_feed_rotate, NULL, 0, 0,
+     "api", 0},
+    {"GET", "/feeds/{file}", booking_h_feed_ics, NULL, 0, 0, "api",
+     HUB_ROUTE_PUBLIC},
 };
 
 /* ======================================================= check and jobs */
@@ -265,7 +274,8 @@ static int booking_init(hub_ctx *ctx, const hub_api *api)
 		goto fail;
 	}
 	check_plan_names();
-	if (booking_db_register(api, ctx) != 0)
+	if (booking_db_register(api, ctx) != 0 ||
+	    booking_feed_init(ctx, api) != 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (api->route(ctx, &routes[i]) != 0)
@@ -303,6 +313,7 @@ fail:
 static void booking_shutdown(hub_ctx *ctx)
 {
 	(void)ctx;
+	booking_feed_shutdown();
 	booking_config_free(&booking_m.cfg);
 }
 

@@ -72,6 +72,7 @@ sync_interval_s = 86400
 quota_per_minute = 100000
 [ratelimit]
 login = 1000/min
+login_account = 1000/min
 booking = 1000000/s
 api = 1000000/s
 admin = 1000/min

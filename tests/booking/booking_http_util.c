@@ -23,6 +23,7 @@ int bt_start(hubproc *h, const char *consultants, const char *extra)
 		 "backend = local\n"
 		 "[ratelimit]\n"
 		 "login = 1000/min\n"
+		 "login_account = 1000/min\n"
 		 "booking = 100000/min\n"
 		 "api = 100000/min\n"
 		 "admin = 100000/min\n"

@@ -115,12 +115,14 @@ static const char outcomes_jsonl[] =
     "\"completed\",\"color_id\":\"2\",\"potential_type\":\"top\"}\n";
 
 /* Items of GET /bookings in 2025 as s. *json owned. */
-static int list_2025(const bt_session *s, cJSON **json)
+static int list_2025(const bt_session *s, const char *filter, cJSON **json)
 {
-	long st = bt_req(&H, s, "GET",
-			 "/api/v1/bookings?from=2025-01-01&to=2025-12-31&limit="
-			 "1000",
-			 NULL, NULL, json, NULL);
+	char path[160];
+	long st;
+	snprintf(path, sizeof(path),
+		 "/api/v1/bookings?from=2025-01-01&to=2025-12-31&limit=1000%s",
+		 filter);
+	st = bt_req(&H, s, "GET", path, NULL, NULL, json, NULL);
 	return st == 200
 		   ? cJSON_GetArraySize(cJSON_GetObjectItem(*json, "items"))
 		   : -1;
@@ -187,7 +189,7 @@ int main(void)
 		fprintf(stderr, "import: %s\n", out);
 
 	/* everything is there, as it was */
-	n = list_2025(&root, &j);
+	n = list_2025(&root, "", &j);
 	CHECK_INT(n, 7);
 	it = by_legacy(j, "2025-01-13_09:00_Schäfer,_Jürgen");
 	CHECK(it != NULL);
@@ -221,10 +223,13 @@ int main(void)
 	double mueller = it ? cJSON_GetObjectItem(it, "id")->valuedouble : 0;
 	cJSON_Delete(j);
 
-	/* staff see their imported history as their own */
-	CHECK_INT(list_2025(&bob, &j), 2);
+	/* staff see their imported history as their own ("mine") */
+	CHECK_INT(list_2025(&bob, "&mine=1", &j), 2);
 	cJSON_Delete(j);
-	CHECK_INT(list_2025(&alice, &j), 4);
+	CHECK_INT(list_2025(&alice, "&mine=1", &j), 4);
+	cJSON_Delete(j);
+	/* and everyone's without the filter */
+	CHECK_INT(list_2025(&bob, "", &j), 7);
 	cJSON_Delete(j);
 
 	/* the customer's record: 4 bookings, 3 no-shows: high risk */
@@ -266,7 +271,7 @@ int main(void)
 
 	/* importing again changes nothing */
 	CHECK_INT(import(dir, out, sizeof(out)), 0);
-	n = list_2025(&root, &j);
+	n = list_2025(&root, "", &j);
 	CHECK_INT(n, 7);
 	it = by_legacy(j, "2025-03-03_16:00_Müller,_Hans");
 	CHECK_STR(sv(it, "outcome"), "no_show");
@@ -287,7 +292,7 @@ int main(void)
 		   "{\"id\": \"broken\",\n");
 	CHECK_INT(import(bad, out, sizeof(out)), 1);
 	CHECK(strstr(out, "tracking/bookings.jsonl:2:") != NULL);
-	CHECK_INT(list_2025(&root, &j), 7);
+	CHECK_INT(list_2025(&root, "", &j), 7);
 	cJSON_Delete(j);
 
 	snprintf(bad, sizeof(bad), "%s/bad2", H.dir);
@@ -317,7 +322,7 @@ int main(void)
 	CHECK_INT(import(bad, out, sizeof(out)), 1);
 	CHECK(strstr(out, "tracking/bookings.jsonl:1:") != NULL);
 	CHECK(strstr(out, "DST") != NULL);
-	CHECK_INT(list_2025(&root, &j), 7);
+	CHECK_INT(list_2025(&root, "", &j), 7);
 	cJSON_Delete(j);
 
 	CHECK_INT(hubproc_stop(&H, 15), 0);

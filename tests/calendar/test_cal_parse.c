@@ -571,9 +571,17 @@ static void test_creds_file(void)
 			 "http://127.0.0.1.example.com/x");
 		CHECK_INT(hub_cal_init_with(&c, err, sizeof(err)), -1);
 		CHECK(strstr(err, "https") != NULL);
-		snprintf(c.backend, sizeof(c.backend), "caldav");
+		snprintf(c.backend, sizeof(c.backend), "exchange");
 		CHECK_INT(hub_cal_init_with(&c, err, sizeof(err)), -1);
 		CHECK(strstr(err, "backend") != NULL);
+		/* caldav needs its server URL, https or loopback http */
+		snprintf(c.backend, sizeof(c.backend), "caldav");
+		CHECK_INT(hub_cal_init_with(&c, err, sizeof(err)), -1);
+		CHECK(strstr(err, "caldav_url") != NULL);
+		snprintf(c.caldav_url, sizeof(c.caldav_url),
+			 "http://dav.example.com/");
+		CHECK_INT(hub_cal_init_with(&c, err, sizeof(err)), -1);
+		CHECK(strstr(err, "https") != NULL);
 	}
 }
 

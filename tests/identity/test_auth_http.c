@@ -587,6 +587,119 @@ static void test_rate_trusted(void)
 	hubproc_cleanup(&p);
 }
 
+/* Signed-in requests count per user, never per address: a phone team
+ * behind one office address does not share one budget. Anonymous
+ * requests and sign-ins count per address, sign-ins also per account.
+ * Also: the user's language (PATCH /me) and the start page by role. */
+static void test_rate_per_user(void)
+{
+	const char *conf =
+	    "[server]\nlisten = 127.0.0.1:%PORT%\ndata_dir = %DATA%\n"
+	    "module_dir = %MODULES%\nbootstrap_admin = false\n"
+	    "\n[ratelimit]\nlogin = 100/min\nlogin_account = 3/min\n"
+	    "api = 10/min\n"
+	    "\n[module.health]\npath = health.so\n";
+	static const char *const names[] = {"amy", "ben", "cleo"};
+	char out[1024], v[64];
+	hubproc p;
+	http_res r;
+	sess s[3];
+	if (hubproc_start(&p, conf, NULL) != 0) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		const char *add[] = {
+		    HUBCTL_PATH, "-c",	   p.conf,   "user",
+		    "add",	 names[i], "--role", i == 2 ? "admin" : "staff",
+		    NULL};
+		CHECK_INT(
+		    hubproc_run(add, "office-password-1\n", out, sizeof(out)),
+		    0);
+		CHECK_INT(login(&p, names[i], "office-password-1", NULL, NULL,
+				&s[i], &r),
+			  200);
+		http_free(&r);
+	}
+	/* amy (same address as ben) uses up her 10 calls ... */
+	for (int i = 0; i < 10; i++) {
+		CHECK_INT(call(&p, "GET", "/api/v1/auth/me", &s[0], NULL, &r),
+			  200);
+		CHECK_INT(hdr_int(&r, "RateLimit-Remaining"), 9 - i);
+		http_free(&r);
+	}
+	CHECK_INT(call(&p, "GET", "/api/v1/auth/me", &s[0], NULL, &r), 429);
+	CHECK(http_header(&r, "Retry-After", v, sizeof(v)) && atoi(v) >= 1);
+	http_free(&r);
+	/* ... ben from the same address still has all of his */
+	CHECK_INT(call(&p, "GET", "/api/v1/auth/me", &s[1], NULL, &r), 200);
+	CHECK_INT(hdr_int(&r, "RateLimit-Remaining"), 9);
+	http_free(&r);
+	/* sign-ins: per account (3/min), the address (100/min) has room */
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(
+		    login(&p, "ben", "wrong-password-x", NULL, NULL, NULL, &r),
+		    401);
+		http_free(&r);
+	}
+	CHECK_INT(login(&p, "ben", "wrong-password-x", NULL, NULL, NULL, &r),
+		  429);
+	CHECK_INT(hdr_int(&r, "RateLimit-Limit"), 3);
+	http_free(&r);
+	CHECK_INT(login(&p, "cleo", "office-password-1", NULL, NULL, &s[2], &r),
+		  200);
+	http_free(&r);
+
+	/* the language: stored with the user, returned by /me */
+	CHECK_INT(call(&p, "GET", "/api/v1/auth/me", &s[2], NULL, &r), 200);
+	CHECK(strstr(r.body, "\"language\":null") != NULL);
+	http_free(&r);
+	CHECK_INT(call(&p, "PATCH", "/api/v1/auth/me", &s[2],
+		       "{\"language\":\"de\"}", &r),
+		  200);
+	CHECK(strstr(r.body, "\"language\":\"de\"") != NULL);
+	http_free(&r);
+	CHECK_INT(call(&p, "PATCH", "/api/v1/auth/me", &s[2],
+		       "{\"language\":\"fr\"}", &r),
+		  422);
+	CHECK(strstr(r.body, "language") != NULL);
+	http_free(&r);
+	CHECK_INT(call(&p, "PATCH", "/api/v1/auth/me", &s[2],
+		       "{\"colour\":\"red\"}", &r),
+		  422);
+	http_free(&r);
+	const char *nocsrf[] = {s[2].cookie, NULL};
+	CHECK_INT(req(&p, "PATCH", "/api/v1/auth/me", nocsrf,
+		      "{\"language\":\"en\"}", &r),
+		  403);
+	http_free(&r);
+	CHECK_INT(login(&p, "cleo", "office-password-1", NULL, NULL, &s[2], &r),
+		  200);
+	CHECK(strstr(r.body, "\"language\":\"de\"") != NULL); /* kept */
+	http_free(&r);
+	CHECK_INT(call(&p, "GET", "/api/v1/auth/me", &s[2], NULL, &r), 200);
+	CHECK(strstr(r.body, "\"language\":\"de\"") != NULL);
+	http_free(&r);
+
+	/* the start page leads each role home; anonymous to sign-in */
+	CHECK_INT(raw(&p, "GET", "/", NULL, NULL, &r), 302);
+	CHECK(http_header(&r, "Location", v, sizeof(v)) &&
+	      !strcmp(v, "/auth/"));
+	http_free(&r);
+	const char *adm_c[] = {s[2].cookie, NULL};
+	CHECK_INT(raw(&p, "GET", "/", adm_c, NULL, &r), 302);
+	CHECK(http_header(&r, "Location", v, sizeof(v)) &&
+	      !strcmp(v, "/admin/"));
+	http_free(&r);
+	const char *staff_c[] = {s[1].cookie, NULL};
+	CHECK_INT(raw(&p, "GET", "/", staff_c, NULL, &r), 302);
+	CHECK(http_header(&r, "Location", v, sizeof(v)) &&
+	      !strcmp(v, "/booking/"));
+	http_free(&r);
+	CHECK_INT(hubproc_stop(&p, 15), 0);
+	hubproc_cleanup(&p);
+}
+
 /* docs/API.md: 401/403, then 429, then 400/413/415. */
 static void test_precedence(void)
 {
@@ -685,7 +798,8 @@ int main(void)
 	const char *conf =
 	    "[server]\nlisten = 127.0.0.1:%PORT%\ndata_dir = %DATA%\n"
 	    "module_dir = %MODULES%\n"
-	    "\n[ratelimit]\nlogin = 1000/min\nadmin = 1000/min\n"
+	    "\n[ratelimit]\nlogin = 1000/min\nlogin_account = 1000/min\nadmin "
+	    "= 1000/min\n"
 	    "api = 1000/min\n"
 	    "\n[module.health]\npath = health.so\n";
 	if (access(HUBD_PATH, X_OK) != 0) {
@@ -707,5 +821,6 @@ int main(void)
 	test_rate_untrusted();
 	test_rate_trusted();
 	test_precedence();
+	test_rate_per_user();
 	return check_report("identity.auth_http");
 }

@@ -164,7 +164,8 @@ static void test_commands(void)
 
 int main(void)
 {
-	idt_setup("cli", "[ratelimit]\nlogin = 1000/min\n");
+	idt_setup("cli",
+		  "[ratelimit]\nlogin = 1000/min\nlogin_account = 1000/min\n");
 	test_commands();
 	idt_teardown();
 	return check_report("identity.cli");

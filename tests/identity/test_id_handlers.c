@@ -433,7 +433,8 @@ static void test_bootstrap(void)
 	idt_session s;
 
 	idt_teardown();
-	idt_setup("boot", "[ratelimit]\nlogin = 1000/min\n");
+	idt_setup("boot",
+		  "[ratelimit]\nlogin = 1000/min\nlogin_account = 1000/min\n");
 	snprintf(path, sizeof(path), "%s/stdout.txt", idt_dir());
 	fflush(stdout);
 	saved = dup(1);
@@ -466,7 +467,8 @@ static void test_bootstrap(void)
 int main(void)
 {
 	idt_res r;
-	idt_setup("handlers", "[ratelimit]\nlogin = 100000/min\nadmin = "
+	idt_setup("handlers", "[ratelimit]\nlogin = 100000/min\nlogin_account "
+			      "= 100000/min\nadmin = "
 			      "100000/min\napi = 100000/min\n");
 	idt_user("root", HUB_ROLE_ADMIN, "root-password-1");
 	idt_user("sam", HUB_ROLE_STAFF, "sam-password-1");

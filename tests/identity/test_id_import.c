@@ -273,7 +273,8 @@ static void test_bad_hashes(void)
 int main(void)
 {
 	snprintf(g_fix, sizeof(g_fix), "%s", HUB_ID_FIXTURES);
-	idt_setup("import", "[ratelimit]\nlogin = 1000/min\n");
+	idt_setup("import",
+		  "[ratelimit]\nlogin = 1000/min\nlogin_account = 1000/min\n");
 	test_errors();
 	test_import();
 	test_dollar_passwords();

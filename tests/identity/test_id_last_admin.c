@@ -255,7 +255,8 @@ static void test_sequential(void)
 int main(void)
 {
 	sqlite3_auto_extension((void (*)(void))register_stall);
-	idt_setup("lastadm", "[ratelimit]\nlogin = 100000/min\nadmin = "
+	idt_setup("lastadm", "[ratelimit]\nlogin = 100000/min\nlogin_account = "
+			     "100000/min\nadmin = "
 			     "100000/min\n");
 	exec_sql("CREATE TRIGGER idt_stall_upd BEFORE UPDATE OF role, "
 		 "disabled ON users BEGIN SELECT idt_stall(); END");

@@ -281,7 +281,8 @@ static void test_schedule_parse(void)
 
 int main(void)
 {
-	idt_setup("lock", "[ratelimit]\nlogin = 1000/min\nadmin = 1000/min\n");
+	idt_setup("lock", "[ratelimit]\nlogin = 1000/min\nlogin_account = "
+			  "1000/min\nadmin = 1000/min\n");
 	test_schedule();
 	test_success_resets();
 	test_unknown_user();

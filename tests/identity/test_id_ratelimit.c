@@ -180,8 +180,8 @@ static void test_memory(void)
 	g_ms = 1000000000;
 	hub_rate_stats(&keys0, &bytes0);
 	CHECK_INT(keys0, 0);
-	/* the victim uses up its budget */
-	for (int i = 0; i < 5; i++)
+	/* the victim uses up its budget (login: 30/min by default) */
+	for (int i = 0; i < 30; i++)
 		CHECK_INT(hit("login", "ip:203.0.113.9", NULL), 1);
 	m0 = mallinfo2();
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -202,7 +202,7 @@ static void test_memory(void)
 	       (double)(b.tv_sec - a.tv_sec) +
 		   (double)(b.tv_nsec - a.tv_nsec) / 1e9,
 	       keys1, bytes1, (ssize_t)(m1.uordblks - m0.uordblks));
-	CHECK(keys1 <= 4 * 4096); /* four classes, at most max_keys each */
+	CHECK(keys1 <= 5 * 4096); /* five classes, at most max_keys each */
 	CHECK_INT(bytes1, bytes0);
 	CHECK((ssize_t)(m1.uordblks - m0.uordblks) < 64 * 1024);
 	CHECK(victim_refused);
@@ -247,7 +247,7 @@ static void test_backend_and_config(void)
 	hub_rate_set_backend(&b);
 	CHECK_INT(hub_rate_hit("admin", "ip:1", &ri), 0);
 	CHECK_INT(g_calls, 1);
-	CHECK_INT(g_seen_count, 50);
+	CHECK_INT(g_seen_count, 300);
 	CHECK_INT(g_seen_window, 60);
 	CHECK_INT(ri.retry_after, 7);
 	hub_rate_set_backend(NULL);
@@ -269,13 +269,15 @@ static void test_backend_and_config(void)
 	/* defaults per docs/API.md */
 	hub_rate_configure(16);
 	CHECK_INT(hub_rate_hit("login", "d", &ri), 1);
+	CHECK_INT(ri.limit, 30);
+	CHECK_INT(hub_rate_hit("login_account", "d", &ri), 1);
 	CHECK_INT(ri.limit, 5);
 	CHECK_INT(hub_rate_hit("booking", "d", &ri), 1);
-	CHECK_INT(ri.limit, 20);
-	CHECK_INT(hub_rate_hit("api", "d", &ri), 1);
 	CHECK_INT(ri.limit, 60);
+	CHECK_INT(hub_rate_hit("api", "d", &ri), 1);
+	CHECK_INT(ri.limit, 600);
 	CHECK_INT(hub_rate_hit("admin", "d", &ri), 1);
-	CHECK_INT(ri.limit, 50);
+	CHECK_INT(ri.limit, 300);
 	hub_rate_configure(0);
 	CHECK_INT(hub_rate_hit("login", "d", &ri), -1);
 }
@@ -290,7 +292,7 @@ static void test_from_config(void)
 	CHECK_INT(hub_rate_hit("login", "c", &ri), 1);
 	CHECK_INT(ri.limit, 3);
 	CHECK_INT(hub_rate_hit("booking", "c", &ri), 1);
-	CHECK_INT(ri.limit, 20);
+	CHECK_INT(ri.limit, 60);
 	idt_teardown();
 }
 

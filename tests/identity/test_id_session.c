@@ -429,7 +429,8 @@ static void test_token_names(void)
 
 int main(void)
 {
-	idt_setup("sess", "[ratelimit]\nlogin = 1000/min\nadmin = 1000/min\n");
+	idt_setup("sess", "[ratelimit]\nlogin = 1000/min\nlogin_account = "
+			  "1000/min\nadmin = 1000/min\n");
 	test_cookie_and_hash();
 	test_authenticate_inputs();
 	test_expiry();

@@ -364,7 +364,8 @@ static void test_key_check(void)
 
 int main(void)
 {
-	idt_setup("2fa", "[ratelimit]\nlogin = 1000/min\n");
+	idt_setup("2fa",
+		  "[ratelimit]\nlogin = 1000/min\nlogin_account = 1000/min\n");
 	test_enable();
 	test_login_replay();
 	test_backup_codes();

@@ -81,7 +81,7 @@ int main(void)
 	http_free(&r);
 	/* its page and its health check */
 	CHECK_INT(req("GET", "/example/", NULL, NULL, &r), 200);
-	CHECK(has(&r, "Example module"));
+	CHECK(has(&r, "data-i18n=\"example.title\""));
 	http_free(&r);
 	long st = req("GET", "/health", NULL, NULL, &r);
 	CHECK(st == 200 || st == 503);

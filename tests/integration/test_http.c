@@ -50,11 +50,23 @@ static void test_errors(void)
 {
 	http_res r;
 	char v[256];
-	CHECK_INT(get("/nope", NULL, &r), 404);
+	/* an API path: the JSON error */
+	CHECK_INT(get("/api/v1/nope", NULL, &r), 404);
 	CHECK(has(&r, "\"code\":\"not_found\""));
 	CHECK(has(&r, "\"request_id\":\""));
 	CHECK(http_header(&r, "Content-Type", v, sizeof(v)) &&
 	      strstr(v, "application/json"));
+	http_free(&r);
+	/* a page: the product's HTML page, never JSON */
+	CHECK_INT(get("/nope", NULL, &r), 404);
+	CHECK(has(&r, "<!doctype html>") && has(&r, "/ui/ui.js"));
+	CHECK(http_header(&r, "Content-Type", v, sizeof(v)) &&
+	      strstr(v, "text/html"));
+	http_free(&r);
+	/* ... unless the client accepts only JSON */
+	const char *json_only[] = {"Accept: application/json", NULL};
+	CHECK_INT(get("/nope", json_only, &r), 404);
+	CHECK(has(&r, "\"code\":\"not_found\""));
 	http_free(&r);
 
 	CHECK_INT(send_req("DELETE", "/health/live", NULL, NULL, &r), 405);

@@ -448,6 +448,27 @@ struct hub_api {
 	/* HUB_ABI_MINOR of the host (check with HUB_API_HAS first: a v1.0
 	 * host has no such field). */
 	uint32_t abi_minor;
+
+	/* ---- events for webhooks (v1.1) ---- */
+
+	/* Records event `type` (e.g. "booking.created") about `subject` (a
+	 * stable key such as "booking-42": deliveries about one subject keep
+	 * their order) with `data_json` (a JSON object, at most 64 KiB) on
+	 * `db` inside the caller's open transaction: one delivery row per
+	 * webhook subscribed to `type`, committed or rolled back with the
+	 * change and sent later by a job. Returns HUB_DB_OK (also when no
+	 * webhook listens), HUB_DB_EMISUSE for bad arguments (logged), or the
+	 * storage error. */
+	int (*event_put)(hub_db *db, const char *type, const char *subject,
+			 const char *data_json);
+
+	/* ---- users (v1.1) ---- */
+
+	/* The user `id` when it exists and is not disabled: fills *out
+	 * (scopes and via_token 0). For routes without a session, such as a
+	 * secret feed URL. Returns 0, or -1 when there is no such active
+	 * user or storage fails. */
+	int (*user_get)(int64_t id, hub_user *out);
 };
 
 /* True when the host's table is new enough to hold `field`. */

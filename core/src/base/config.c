@@ -150,9 +150,9 @@ static char *reader(char *str, int num, void *stream)
 
 static int valid_section(const char *s)
 {
-	static const char *const fixed[] = {"server", "calendar", "ratelimit",
-					    "auth",   "cache",	  "storage",
-					    "backup", "sentry",	  NULL};
+	static const char *const fixed[] = {
+	    "server",  "calendar", "ratelimit", "auth",	  "cache",
+	    "storage", "backup",   "webhooks",	"sentry", NULL};
 	for (size_t i = 0; fixed[i]; i++)
 		if (strcmp(s, fixed[i]) == 0)
 			return 1;
@@ -375,9 +375,9 @@ static int chk_rate(const char *v, char *why, size_t n)
 
 static int chk_backend_cal(const char *v, char *why, size_t n)
 {
-	if (!strcmp(v, "local") || !strcmp(v, "google"))
+	if (!strcmp(v, "local") || !strcmp(v, "google") || !strcmp(v, "caldav"))
 		return 0;
-	snprintf(why, n, "must be local or google");
+	snprintf(why, n, "must be local, google or caldav");
 	return -1;
 }
 
@@ -479,6 +479,7 @@ static const known_key known[] = {
     {"server", "sentry_dsn", chk_any},
     {"server", "cookie_secure", chk_bool},
     {"server", "bootstrap_admin", chk_bool},
+    {"server", "public_url", chk_url},
     {"calendar", "backend", chk_backend_cal},
     {"calendar", "credentials_file", chk_file},
     {"calendar", "api_base", chk_url},
@@ -486,7 +487,11 @@ static const known_key known[] = {
     {"calendar", "quota_per_minute", chk_count},
     {"calendar", "sync_interval_s", chk_seconds},
     {"calendar", "request_timeout_ms", chk_ms},
+    {"calendar", "caldav_url", chk_url},
+    {"calendar", "caldav_username", chk_nonempty},
+    {"calendar", "caldav_password_file", chk_file},
     {"ratelimit", "login", chk_rate},
+    {"ratelimit", "login_account", chk_rate},
     {"ratelimit", "booking", chk_rate},
     {"ratelimit", "api", chk_rate},
     {"ratelimit", "admin", chk_rate},
@@ -507,6 +512,12 @@ static const known_key known[] = {
     {"backup", "keep_weekly", chk_keep},
     {"backup", "daily_at", chk_hhmm},
     {"backup", "enabled", chk_bool},
+    {"webhooks", "allow_private", chk_bool},
+    {"webhooks", "timeout_ms", chk_ms},
+    {"webhooks", "interval_s", chk_seconds},
+    {"webhooks", "retry_first_s", chk_seconds},
+    {"webhooks", "retry_max_s", chk_seconds},
+    {"webhooks", "retry_for_s", chk_seconds},
     {"sentry", "dsn", chk_any},
     {"sentry", "environment", chk_nonempty},
     {"sentry", "release", chk_nonempty},

@@ -66,6 +66,12 @@ int hub_cal_init(char *err, size_t errlen)
 		 sizeof(c.credentials_file), err, errlen) != 0 ||
 	    take("central_calendar_id", c.central_calendar_id,
 		 sizeof(c.central_calendar_id), err, errlen) != 0 ||
+	    take("caldav_url", c.caldav_url, sizeof(c.caldav_url), err,
+		 errlen) != 0 ||
+	    take("caldav_username", c.caldav_username,
+		 sizeof(c.caldav_username), err, errlen) != 0 ||
+	    take("caldav_password_file", c.caldav_password_file,
+		 sizeof(c.caldav_password_file), err, errlen) != 0 ||
 	    take_uint("quota_per_minute", 1, 100000, &c.quota_per_minute, err,
 		      errlen) != 0 ||
 	    take_uint("sync_interval_s", 10, 86400, &c.sync_interval_s, err,
@@ -196,10 +202,11 @@ void hub_cal_health(void *ud, hub_health_result *out)
 			 (long long)bl.pending, (long long)bl.oldest_age);
 	} else if (bl.failed) {
 		out->status = HUB_HEALTH_DEGRADED;
-		snprintf(
-		    out->detail, sizeof(out->detail),
-		    "%lld calendar write(s) refused by Google; backlog %lld",
-		    (long long)bl.failed, (long long)bl.pending);
+		snprintf(out->detail, sizeof(out->detail),
+			 "%lld calendar write(s) refused by the %s server; "
+			 "backlog %lld",
+			 (long long)bl.failed, hub_cal_be()->name,
+			 (long long)bl.pending);
 	} else if (stale) {
 		out->status = HUB_HEALTH_DEGRADED;
 		snprintf(out->detail, sizeof(out->detail),
@@ -207,9 +214,10 @@ void hub_cal_health(void *ud, hub_health_result *out)
 			 (long long)stale);
 	} else {
 		snprintf(out->detail, sizeof(out->detail),
-			 "backend google, backlog %lld, oldest %lld s, quota "
+			 "backend %s, backlog %lld, oldest %lld s, quota "
 			 "%u/%u",
-			 (long long)bl.pending, (long long)bl.oldest_age,
-			 hub_cal_quota_in_use(), hub_cal_quota_limit());
+			 hub_cal_be()->name, (long long)bl.pending,
+			 (long long)bl.oldest_age, hub_cal_quota_in_use(),
+			 hub_cal_quota_limit());
 	}
 }

@@ -73,6 +73,11 @@ typedef struct hub_cal_config {
 	unsigned backlog_warn_s;       /* health degraded above, 600 */
 	unsigned outbox_retry_max_s;   /* outbox backoff cap, 900 */
 	unsigned calendar_idle_days;   /* stop syncing unused ids, 14 */
+
+	/* backend "caldav" (see cal_caldav.h) */
+	char caldav_url[512];		 /* the server's base URL */
+	char caldav_username[128];	 /* Basic auth user */
+	char caldav_password_file[4096]; /* its first line is the password */
 } hub_cal_config;
 
 /* The defaults listed above. */
@@ -303,6 +308,7 @@ typedef struct hub_cal_backend_ops {
 
 extern const hub_cal_backend_ops hub_cal_ops_google;
 extern const hub_cal_backend_ops hub_cal_ops_local;
+/* hub_cal_ops_caldav: see cal_caldav.h */
 
 /* The active backend (NULL before init). */
 const hub_cal_backend_ops *hub_cal_be(void);

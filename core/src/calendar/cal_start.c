@@ -4,6 +4,7 @@
  * down again. The state it sets is calendar.c's.
  */
 #define _GNU_SOURCE
+#include "calendar/cal_caldav.h"
 #include "calendar/cal_internal.h"
 
 #include "base/log.h"
@@ -27,9 +28,11 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 		hub_cal_state_backend(&hub_cal_ops_google);
 	} else if (strcmp(c->backend, "local") == 0) {
 		hub_cal_state_backend(&hub_cal_ops_local);
+	} else if (strcmp(c->backend, "caldav") == 0) {
+		hub_cal_state_backend(&hub_cal_ops_caldav);
 	} else {
 		snprintf(err, errlen,
-			 "[calendar] backend must be local or google");
+			 "[calendar] backend must be local, google or caldav");
 		goto fail;
 	}
 	if (c->quota_per_minute < 1 || c->quota_per_minute > 100000 ||
@@ -47,7 +50,12 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "calendar: out of memory");
 		goto fail;
 	}
-	if (hub_cal_be()->remote) {
+	if (hub_cal_be() == &hub_cal_ops_caldav) {
+		if (hub_cal_dav_setup(c->caldav_url, c->caldav_username,
+				      c->caldav_password_file, err,
+				      errlen) != 0)
+			goto fail;
+	} else if (hub_cal_be()->remote) {
 		if (!hub_cal_url_allowed(hub_cal_cfg()->api_base)) {
 			snprintf(err, errlen,
 				 "[calendar] api_base must be https:// (plain "
@@ -56,11 +64,11 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 		}
 		if (hub_cal_token_setup(c->credentials_file, err, errlen) != 0)
 			goto fail;
-		if (!c->central_calendar_id[0])
-			hub_logf(HUB_LOG_WARN, "calendar",
-				 "no central_calendar_id: bookings will not be "
-				 "written to a calendar");
 	}
+	if (hub_cal_be()->remote && !c->central_calendar_id[0])
+		hub_logf(HUB_LOG_WARN, "calendar",
+			 "no central_calendar_id: bookings will not be "
+			 "written to a calendar");
 	hub_cal_state_ready();
 	hub_logf(HUB_LOG_INFO, "calendar",
 		 "backend %s, quota %u per minute, sync every %u s",
@@ -68,6 +76,7 @@ int hub_cal_init_with(const hub_cal_config *c, char *err, size_t errlen)
 	return 0;
 fail:
 	hub_cal_token_teardown();
+	hub_cal_dav_teardown();
 	hub_cal_quota_teardown();
 	hub_cal_state_backend(NULL);
 	return -1;
@@ -76,6 +85,7 @@ fail:
 void hub_cal_shutdown(void)
 {
 	hub_cal_token_teardown();
+	hub_cal_dav_teardown();
 	hub_cal_quota_teardown();
 	hub_cal_http_global_cleanup();
 	hub_cal_state_reset();

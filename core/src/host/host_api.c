@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "http/http.h"
 #include "identity/identity.h"
@@ -364,6 +365,8 @@ static const hub_api g_api = {
     .free_text = api_free_text,
     .setting_each = api_setting_each,
     .abi_minor = HUB_ABI_MINOR,
+    .event_put = hub_wh_event_put,
+    .user_get = hub_id_user_get,
 };
 
 const hub_api *hub_host_api(void)

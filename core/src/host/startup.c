@@ -13,6 +13,7 @@
 #include "host/startup.h"
 #include "cache/cache.h"
 #include "calendar/calendar.h"
+#include "hooks/hooks.h"
 #include "host/host.h"
 #include "http/http.h"
 #include "hub_time.h"
@@ -87,6 +88,7 @@ static int register_core(char *err, size_t errlen)
 		 web && *web ? web : HUB_SOURCE_DIR "/core/web");
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
+	    hub_wh_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core(api) != 0 ||
 	    hub_ops_register_jobs() != 0 || hub_upkeep_register() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
@@ -137,7 +139,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 	if (mode == HUB_START_CHECK) {
 		/* validate calendar settings, modules and their settings;
 		 * write nothing (the data directory may not exist yet) */
-		if (hub_cal_init(err, errlen) != 0)
+		if (hub_cal_init(err, errlen) != 0 ||
+		    hub_wh_init(err, errlen) != 0)
 			return 2;
 		g_up.level = UP_CAL;
 		if (register_core(err, errlen) != 0)
@@ -172,6 +175,10 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		return 2;
 	g_up.level = UP_CAL;
 	if (hub_cal_migrate(err, errlen) != 0)
+		return 1;
+	if (hub_wh_init(err, errlen) != 0)
+		return 2;
+	if (hub_wh_migrate(err, errlen) != 0)
 		return 1;
 	if (mode == HUB_START_SERVER && register_core(err, errlen) != 0)
 		return 1;

@@ -118,28 +118,24 @@ static int known_method(const char *m)
 	       !strcmp(m, "OPTIONS");
 }
 
-/* Applies the route's rate class per client address and, when signed in,
- * per account; the stricter answer wins. Returns 1 when allowed. */
+/* Applies the route's rate class to one key: a signed-in request counts
+ * against its user (a whole office shares one address), an anonymous one
+ * and every request of the "login" class against the client address.
+ * Returns 1 when allowed. */
 static int rate_check(hub_req *req, const char *cls)
 {
-	hub_rate_info a, b;
+	hub_rate_info a;
 	char key[96];
 	int ok;
 	memset(&a, 0, sizeof(a));
-	hub_client_key(req->client, key, sizeof(key));
+	if (req->authed && strcmp(cls, "login") != 0)
+		snprintf(key, sizeof(key), "user:%lld",
+			 (long long)req->user.id);
+	else
+		hub_client_key(req->client, key, sizeof(key));
 	ok = hub_rate_hit(cls, key, &a);
 	if (ok < 0)
 		return 1; /* misconfigured class: fail open, logged there */
-	if (req->authed) {
-		memset(&b, 0, sizeof(b));
-		snprintf(key, sizeof(key), "user:%lld",
-			 (long long)req->user.id);
-		if (hub_rate_hit(cls, key, &b) >= 0 &&
-		    (!b.allowed || b.remaining < a.remaining)) {
-			if (a.allowed || !b.allowed)
-				a = b;
-		}
-	}
 	hubkit_rate_headers(hub_reply_header, req, &a);
 	if (!a.allowed)
 		hub_metric_add("hub_rate_limited_total", NULL, 1);
@@ -385,7 +381,7 @@ static const hub_route *dispatch_route(hub_req *req, const char **route_name)
 		hub_reply_error(req, 405, "method_not_allowed",
 				"method not allowed on this path", NULL);
 	} else {
-		hub_reply_error(req, 404, "not_found", "no such path", NULL);
+		hub_static_not_found(req, path);
 	}
 	return NULL;
 }

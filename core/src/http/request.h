@@ -57,6 +57,11 @@ void hub_req_release(hub_req *req);
  * when it answered (file or error), 0 when no static prefix matches. */
 int hub_static_serve(hub_req *req, const char *path);
 
+/* Answers 404 for `path`: the product's HTML page (/ui/404.html) for a
+ * page a browser asked for, the JSON error for API paths (/api/, /health,
+ * /metrics), other methods, or a client that accepts only JSON. */
+void hub_static_not_found(hub_req *req, const char *path);
+
 /* Real client address of a connection (X-Forwarded-For from trusted
  * proxies). */
 void hub_proxy_client(const struct mg_request_info *ri, char *out,

@@ -69,6 +69,74 @@ static int rest_ok(const char *rest)
 	return 1;
 }
 
+/* 1 when `path` belongs to the JSON interface rather than to the pages. */
+static int is_api_path(const char *path)
+{
+	static const char *const api[] = {"/api/", "/health", "/metrics"};
+	for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++)
+		if (strncmp(path, api[i], strlen(api[i])) == 0)
+			return 1;
+	return !strcmp(path, "/api");
+}
+
+/* 1 when the client asked for JSON and not for HTML (Accept). */
+static int wants_json(hub_req *req)
+{
+	const char *a = hub_req_header(req, "Accept");
+	return a && strstr(a, "application/json") && !strstr(a, "text/html");
+}
+
+/* Reads the whole regular file at `path` (at most STATIC_MAX_FILE bytes).
+ * Returns a malloc'd buffer (caller frees) and its length, or NULL. */
+static char *read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STATIC_MAX_FILE ||
+	    !(buf = malloc((size_t)st.st_size + 1)))
+		goto out;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+out:
+	close(fd);
+	return buf;
+}
+
+void hub_static_not_found(hub_req *req, const char *path)
+{
+	const char *rest = NULL;
+	const char *dir = hub_router_static("/ui/404.html", &rest);
+	char file[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	const char *m = req->ri->request_method;
+
+	if (!is_api_path(path) && !wants_json(req) &&
+	    (!strcmp(m, "GET") || !strcmp(m, "HEAD")) && dir &&
+	    (size_t)snprintf(file, sizeof(file), "%s%s", dir, rest) <
+		sizeof(file))
+		buf = read_file(file, &len);
+	if (!buf) {
+		hub_reply_error(req, 404, "not_found", "no such path", NULL);
+		return;
+	}
+	hub_reply_header(req, "Cache-Control", "no-cache");
+	hub_reply(req, 404, "text/html; charset=utf-8", buf, len);
+	free(buf);
+}
+
 int hub_static_serve(hub_req *req, const char *path)
 {
 	const char *rest = NULL;
@@ -83,7 +151,7 @@ int hub_static_serve(hub_req *req, const char *path)
 	if (!dir)
 		return 0;
 	if (!rest_ok(rest)) {
-		hub_reply_error(req, 404, "not_found", "no such file", NULL);
+		hub_static_not_found(req, path);
 		return 1;
 	}
 	if (*rest == 0) {
@@ -144,7 +212,7 @@ int hub_static_serve(hub_req *req, const char *path)
 	hub_reply(req, 200, type, buf, got);
 	goto out;
 not_found:
-	hub_reply_error(req, 404, "not_found", "no such file", NULL);
+	hub_static_not_found(req, path);
 out:
 	free(buf);
 	if (fd >= 0)

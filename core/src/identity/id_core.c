@@ -124,8 +124,8 @@ static int read_settings(char *err, size_t errlen)
 
 static int configure_rates(char *err, size_t errlen)
 {
-	static const char *const classes[] = {"login", "booking", "api",
-					      "admin"};
+	static const char *const classes[] = {"login", "login_account",
+					      "booking", "api", "admin"};
 	long long max_keys = hub_conf_int("ratelimit", "max_keys", 16384);
 	if (max_keys < 1 || hub_rate_configure((size_t)max_keys) != 0) {
 		snprintf(err, errlen, "[ratelimit] max_keys: cannot allocate");

@@ -20,7 +20,8 @@ int hub_id_register_routes(hub_ctx *core_ctx, const hub_api *api)
 	if (!api)
 		return -1;
 	if (id_http_auth_register(core_ctx, api) != 0 ||
-	    id_http_admin_register(core_ctx, api) != 0)
+	    id_http_admin_register(core_ctx, api) != 0 ||
+	    id_http_home_register(core_ctx, api) != 0)
 		return -1;
 	const char *web = hub_conf_get("server", "web_dir");
 	char dir[4096];

@@ -35,4 +35,7 @@ int id_http_audit(const id_http_host *h, hub_req *req, hub_db *db,
 /* Adds "name": RFC 3339 time (business zone) or null when t == 0. */
 void id_http_add_time(cJSON *o, const char *name, int64_t t);
 
+/* Registers GET / (the start page by role). Returns 0 or -1. */
+int id_http_home_register(hub_ctx *ctx, const hub_api *api);
+
 #endif

@@ -13,7 +13,7 @@
  * router counted.
  *
  * Every check that takes a secret (login, password, setup, disable) is
- * also rate-limited per account ("login" class, key "acct:NAME") and
+ * also rate-limited per account ("login_account" class, key "acct:NAME") and
  * subject to lockout. When that per-account limit refuses, its RateLimit-*
  * and Retry-After headers replace the router's per-address ones, so a 429
  * carries one consistent set: the one of the limit that refused.
@@ -73,7 +73,7 @@ static int guard_account(hub_req *req, hub_db *db, const char *key)
 	char rk[96];
 	int64_t rem;
 	snprintf(rk, sizeof(rk), "acct:%s", key ? key : "");
-	if (key && hub_rate_hit("login", rk, &ri) == 0) {
+	if (key && hub_rate_hit("login_account", rk, &ri) == 0) {
 		hubkit_rate_headers(g_host.api->reply_header, req, &ri);
 		A->reply_error(req, 429, "rate_limited",
 			       "too many attempts; retry later", NULL);
@@ -329,6 +329,44 @@ static int h_me(hub_req *req, void *ud)
 		cJSON_AddNullToObject(o, "csrf_token");
 	}
 	return hubkit_reply_cjson(A, req, 200, o);
+}
+
+/* PATCH /me {"language": "de"|"en"}: the user's own settings (only the
+ * language so far), stored with the user. Answers the /me object. */
+static int h_me_patch(hub_req *req, void *ud)
+{
+	static const char *const fields[] = {"language", NULL};
+	const hub_api *A = g_host.api;
+	cJSON *body = NULL, *o;
+	const char *lang = NULL;
+	hub_db *db;
+	id_auth a;
+	(void)ud;
+	if (need_session(req, &a, 1) != 0)
+		return 0;
+	if (hubkit_read_json(A, req, &body) != 0)
+		return 0;
+	if (hubkit_only_fields(A, req, body, fields) != 0 ||
+	    hubkit_str_field(A, req, body, "language", 1, 2, 2, &lang) != 0)
+		goto out;
+	if (!id_language_ok(lang)) {
+		hubkit_invalid(A, req, "language", "must be \"de\" or \"en\"");
+		goto out;
+	}
+	if (!(db = id_http_db(&g_host, req)))
+		goto out;
+	if (id_user_set_language(db, a.row.id, lang) != HUB_DB_OK) {
+		id_http_db_error(&g_host, req);
+		goto out;
+	}
+	snprintf(a.row.language, sizeof(a.row.language), "%s", lang);
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "user", id_http_user_json(&a.row));
+	cJSON_AddStringToObject(o, "csrf_token", a.csrf);
+	hubkit_reply_cjson(A, req, 200, o);
+out:
+	cJSON_Delete(body);
+	return 0;
 }
 
 /* ============================================================= password */
@@ -597,6 +635,7 @@ int id_http_auth_register(hub_ctx *ctx, const hub_api *api)
 	     HUB_ROUTE_PUBLIC},
 	    {"POST", "/api/v1/auth/logout", h_logout, NULL, 0, 0, "api", self},
 	    {"GET", "/api/v1/auth/me", h_me, NULL, 0, any_token, "api", self},
+	    {"PATCH", "/api/v1/auth/me", h_me_patch, NULL, 0, 0, "api", self},
 	    {"POST", "/api/v1/auth/password", h_password, NULL, 0, 0, "login",
 	     self},
 	    {"POST", "/api/v1/auth/totp/setup", h_totp_setup, NULL, 0, 0,

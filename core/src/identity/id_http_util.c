@@ -52,6 +52,10 @@ cJSON *id_http_user_json(const id_user *u)
 	cJSON_AddBoolToObject(o, "must_setup_2fa", id_user_needs_2fa_setup(u));
 	id_http_add_time(o, "created_at", u->created_at);
 	id_http_add_time(o, "last_login_at", u->last_login_at);
+	if (u->language[0])
+		cJSON_AddStringToObject(o, "language", u->language);
+	else
+		cJSON_AddNullToObject(o, "language");
 	return o;
 }
 

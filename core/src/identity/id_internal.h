@@ -163,6 +163,7 @@ typedef struct id_user {
 	int64_t created_at;
 	int64_t last_login_at;
 	char pw_hash[256];
+	char language[8]; /* "de", "en", or "" when not chosen */
 } id_user;
 
 const char *id_role_name(int role);
@@ -178,6 +179,12 @@ int id_username_key(const char *name, char *key, size_t keylen);
 	"must_setup_2fa, totp_enabled, created_at, last_login_at, "            \
 	"password_hash"
 void id_user_read_row(hub_stmt *st, id_user *u);
+/* Reads the language column `col` into u->language ("" unless "de"/"en"). */
+void id_user_read_language(hub_stmt *st, int col, id_user *u);
+/* 1 when `l` is a language the pages offer ("de", "en"). */
+int id_language_ok(const char *l);
+/* Stores the user's language (an id_language_ok one). Returns HUB_DB_*. */
+int id_user_set_language(hub_db *db, int64_t id, const char *language);
 
 /* Loads the user named `name` (or id). Returns 0, HUB_DB_ENOTFOUND or an
  * error. */

@@ -143,8 +143,12 @@ static const char m1_pg[] =
     " name TEXT PRIMARY KEY,"
     " value TEXT NOT NULL);";
 
+/* 2: the language a user chose for the pages ("de", "en"; NULL: none) */
+static const char m2_sql[] = "ALTER TABLE users ADD COLUMN language TEXT;";
+
 static const hub_migration_def g_migrations[] = {
     {1, m1_sql, m1_pg},
+    {2, m2_sql, m2_sql},
 };
 
 /* Compares the key check value with the stored one. A different key is

@@ -92,10 +92,11 @@ static struct {
 
 static const struct {
 	const char *name, *rate;
-} default_classes[] = {{"login", "5/min"},
-		       {"booking", "20/min"},
-		       {"api", "60/min"},
-		       {"admin", "50/min"}};
+} default_classes[] = {{"login", "30/min"},
+		       {"login_account", "5/min"},
+		       {"booking", "60/min"},
+		       {"api", "600/min"},
+		       {"admin", "300/min"}};
 
 /* ================================================================ clock */
 

@@ -305,7 +305,8 @@ static int lookup_session(hub_db *db, const char *token, int want_csrf,
 	    db,
 	    "SELECT s.last_seen, s.expires_at, u.id, u.username, u.role, "
 	    "u.disabled, u.consultant_id, u.must_change, u.must_setup_2fa, "
-	    "u.totp_enabled, u.created_at, u.last_login_at FROM auth_sessions "
+	    "u.totp_enabled, u.created_at, u.last_login_at, u.language FROM "
+	    "auth_sessions "
 	    "s JOIN users u ON u.id = "
 	    "s.user_id WHERE s.token_hash = ?",
 	    hash);
@@ -324,6 +325,7 @@ static int lookup_session(hub_db *db, const char *token, int want_csrf,
 	a->row.totp_enabled = hub_col_int(st, 9) != 0;
 	a->row.created_at = hub_col_int(st, 10);
 	a->row.last_login_at = hub_col_int(st, 11);
+	id_user_read_language(st, 12, &a->row);
 	hub_stmt_finalize(st);
 
 	if (now >= expires || now - last_seen >= g_idc.session_idle_s ||

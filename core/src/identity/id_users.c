@@ -66,7 +66,8 @@ int id_username_key(const char *name, char *key, size_t keylen)
 
 /* ================================================================= rows */
 
-#define USER_COLS ID_USER_COLS
+/* by name and by id: the row, then the chosen language (column 11) */
+#define USER_COLS ID_USER_COLS ", language"
 
 void id_user_read_row(hub_stmt *st, id_user *u)
 {
@@ -84,11 +85,33 @@ void id_user_read_row(hub_stmt *st, id_user *u)
 	snprintf(u->pw_hash, sizeof(u->pw_hash), "%s", hub_col_text(st, 10));
 }
 
+void id_user_read_language(hub_stmt *st, int col, id_user *u)
+{
+	const char *l = hub_col_text(st, col);
+	snprintf(u->language, sizeof(u->language), "%s",
+		 l && id_language_ok(l) ? l : "");
+}
+
+int id_language_ok(const char *l)
+{
+	return !strcmp(l, "de") || !strcmp(l, "en");
+}
+
+int id_user_set_language(hub_db *db, int64_t id, const char *language)
+{
+	return id_sql(db,
+		      "UPDATE users SET language = ?, updated_at = ? "
+		      "WHERE id = ?",
+		      HUBKIT_ARGS(HUBKIT_TEXT(language), HUBKIT_INT(id_now()),
+				  HUBKIT_INT(id)));
+}
+
 static int one_row(hub_stmt *st, id_user *u)
 {
 	int rc = hub_stmt_step(st);
 	if (rc == HUB_DB_ROW) {
 		id_user_read_row(st, u);
+		id_user_read_language(st, 11, u);
 		rc = HUB_DB_OK;
 	} else if (rc == HUB_DB_DONE) {
 		rc = HUB_DB_ENOTFOUND;
@@ -118,6 +141,20 @@ int id_user_by_id(hub_db *db, int64_t id, id_user *u)
 				"SELECT " USER_COLS " FROM users WHERE id = ?",
 				HUBKIT_ARGS(HUBKIT_INT(id)), &st);
 	return rc == HUB_DB_OK ? one_row(st, u) : rc;
+}
+
+int hub_id_user_get(int64_t id, hub_user *out)
+{
+	hub_db *db = hub_store_db();
+	id_user u;
+	memset(out, 0, sizeof(*out));
+	if (!db || id_user_by_id(db, id, &u) != HUB_DB_OK || u.disabled)
+		return -1;
+	out->id = u.id;
+	snprintf(out->username, sizeof(out->username), "%s", u.username);
+	out->role = u.role;
+	out->consultant_id = u.consultant_id;
+	return 0;
 }
 
 #define INSERT_USER                                                            \

@@ -13,8 +13,10 @@
  *            lockout_account ("5:900,10:3600,15:86400": after N failures
  *            lock for S seconds), lockout_address (same format, default
  *            "20:900,40:3600,60:86400")
- *   [ratelimit] login (5/min), booking (20/min), api (60/min),
- *            admin (50/min), max_keys (keys tracked per class, 16384)
+ *   [ratelimit] login (30/min per address), login_account (5/min per
+ *            account), booking (60/min), api (600/min), admin (300/min)
+ *            (per user when signed in, else per address), max_keys (keys
+ *            tracked per class, 16384)
  */
 #ifndef HUB_IDENTITY_H
 #define HUB_IDENTITY_H
@@ -79,6 +81,9 @@ int hub_ct_streq(const char *a, const char *b);
 /* Fills buf with n cryptographically random bytes (thread-safe DRBG).
  * Returns 0 or -1. */
 int hub_random(void *buf, size_t n);
+
+/* See hub_api.user_get: the active user `id` into *out; 0 or -1. */
+int hub_id_user_get(int64_t id, hub_user *out);
 
 /* Rate limiting: see hub_api.rate_hit. */
 int hub_rate_hit(const char *rate_class, const char *key, hub_rate_info *info);

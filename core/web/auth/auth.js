@@ -41,31 +41,30 @@ var Hub = (function () {
     show(el, !!msg);
   }
 
+  /* The user's words for a failed request (null: the network). */
   function message(r) {
-    if (!r) return 'The server cannot be reached. Try again.';
+    if (!r) return UI.t('ui.offline');
     var code = r.body && r.body.error ? r.body.error.code : '';
+    var wait = duration(r.retryAfter);
     switch (code) {
-      case 'invalid_credentials':
-        return 'Wrong user name, password or code.';
       case 'locked':
-        return 'Too many failed attempts. Try again in ' +
-          minutes(r.retryAfter) + '.';
+        return UI.t('auth.locked', { wait: wait });
       case 'rate_limited':
-        return 'Too many attempts. Wait ' + minutes(r.retryAfter) +
-          ' and try again.';
+        return UI.t('auth.rate_limited', { wait: wait });
       case 'csrf':
       case 'unauthenticated':
-        return 'Your session has ended. Sign in again.';
+        return UI.t('auth.session_ended');
       default:
-        return (r.body && r.body.error && r.body.error.message) ||
-          'Something went wrong (' + r.status + ').';
+        return UI.errorText({ status: r.status, body: r.body,
+          headers: { get: function () { return r.retryAfter; } } });
     }
   }
 
-  function minutes(s) {
+  /* "45 Sekunden" / "3 Minuten" for a Retry-After value. */
+  function duration(s) {
     var n = parseInt(s, 10);
-    if (!n || n < 60) return (n || 1) + ' seconds';
-    return Math.ceil(n / 60) + ' minutes';
+    if (!n || n < 60) return UI.t('auth.seconds', { n: n || 1 });
+    return UI.t('auth.minutes', { n: Math.ceil(n / 60) });
   }
 
   /* Only same-origin paths are followed after sign-in. URL parsers drop

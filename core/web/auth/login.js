@@ -1,7 +1,7 @@
 /* Sign-in page: user name and password, then the TOTP step if asked. */
 'use strict';
 
-(function () {
+UI.ready.then(function () {
   var login = document.getElementById('login');
   var totp = document.getElementById('totp');
   var creds = null;
@@ -40,7 +40,7 @@
     var u = document.getElementById('username').value.trim();
     var p = document.getElementById('password').value;
     if (!u || !p) {
-      Hub.error('Enter your user name and password.');
+      Hub.error(UI.t('login.need_both'));
       return;
     }
     submit({ username: u, password: p }, login);
@@ -50,7 +50,7 @@
     e.preventDefault();
     var c = document.getElementById('code').value.replace(/\s+/g, '');
     if (!c) {
-      Hub.error('Enter the code.');
+      Hub.error(UI.t('login.need_code'));
       return;
     }
     submit({ username: creds.username, password: creds.password, totp: c },
@@ -70,4 +70,4 @@
   Hub.me().then(function (m) {
     if (m && m.user && m.csrf_token) window.location.assign(Hub.route(m.user));
   }, function () {});
-})();
+});

@@ -1,7 +1,7 @@
 /* Change-password page (also the forced change of a one-time password). */
 'use strict';
 
-(function () {
+UI.ready.then(function () {
   var form = document.getElementById('change');
 
   Hub.me().then(function (m) {
@@ -20,12 +20,12 @@
     var rep = document.getElementById('repeat').value;
     Hub.error('');
     if (nw.length < 10) {
-      Hub.error('The new password needs at least 10 characters.');
+      Hub.error(UI.t('password.too_short'));
       document.getElementById('new').focus();
       return;
     }
     if (nw !== rep) {
-      Hub.error('The two new passwords differ.');
+      Hub.error(UI.t('password.differ'));
       document.getElementById('repeat').focus();
       return;
     }
@@ -50,4 +50,4 @@
         Hub.error(Hub.message(null));
       });
   });
-})();
+});

@@ -1,7 +1,7 @@
 /* 2FA page: setup (QR code, key, first code), backup codes, turning off. */
 'use strict';
 
-(function () {
+UI.ready.then(function () {
   var $ = function (id) { return document.getElementById(id); };
   var required = false;
 
@@ -56,10 +56,8 @@
         Hub.busy($('enable'), false);
         if (r.status !== 200) {
           $('enable-code').select();
-          return fail(r.status === 422 ?
-            { status: 422, body: { error: { message:
-              'That code is not right. Check the time on your phone ' +
-              'and try the next code.' } } } : r);
+          if (r.status === 422) return Hub.error(UI.t('totp.wrong_code'));
+          return fail(r);
         }
         var list = $('code-list');
         while (list.firstChild) list.removeChild(list.firstChild);
@@ -96,4 +94,4 @@
       state('off');
     }, function () { Hub.busy($('disable'), false); fail(null); });
   });
-})();
+});
