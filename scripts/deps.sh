@@ -17,9 +17,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs_build="build-essential cmake pkg-config ca-certificates tzdata
   libcivetweb-dev libmbedtls-dev libcjson-dev libsqlite3-dev
   libcurl4-openssl-dev liboath-dev libinih-dev libcrypt-dev libqrencode-dev
-  libjs-chart.js libxml2-dev libical-dev libpq-dev libhiredis-dev"
+  libjs-chart.js libxml2-dev libical-dev libpq-dev libhiredis-dev
+  libsystemd-dev"
 pkgs_test="clang libclang-rt-14-dev oathtool wrk openssl sqlite3 curl
   clang-format python3 python3-icalendar radicale git"
+# operations tests: unit analysis, promtool, nginx + slowloris, the package
+pkgs_ops="systemd prometheus nginx slowhttptest debhelper dpkg-dev fakeroot
+  lintian debootstrap"
 pkgs_browser="chromium nodejs npm"
 pkgs_scale="postgresql postgresql-client redis-server redis-tools nginx
   util-linux"
@@ -28,7 +32,7 @@ want=()
 for group in "$@"; do
   case "$group" in
     build) want+=($pkgs_build) ;;
-    test) want+=($pkgs_test) ;;
+    test) want+=($pkgs_test $pkgs_ops) ;;
     browser) want+=($pkgs_browser) ;;
     scale) want+=($pkgs_scale) ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;

@@ -84,6 +84,7 @@ static int init(hub_ctx *ctx, const hub_api *a)
 HUB_MODULE_DEFINE("init_fails", "1.0", "", init, NULL);
 
 #elif defined(FIXTURE_MISBEHAVES)
+static hub_ctx *g_ctx;
 /* Loads fine; its handlers crash, forget to answer, or are slow; its
  * health check overruns its budget; it declares typed settings. */
 static int h_crash(hub_req *req, void *ud)
@@ -105,6 +106,19 @@ static int h_echo(hub_req *req, void *ud)
 	const char *body = api->req_body(req, &len);
 	(void)ud;
 	return api->reply(req, 200, "application/json", body, len);
+}
+/* A careless module: reports the request body as an error message and
+ * answers 500 (the error reports must scrub what it leaks). */
+static int h_report(hub_req *req, void *ud)
+{
+	size_t len = 0;
+	char msg[1024];
+	const char *body = api->req_body(req, &len);
+	(void)ud;
+	snprintf(msg, sizeof(msg), "could not handle %.*s",
+		 (int)(len < 900 ? len : 900), body ? body : "");
+	api->report_error(g_ctx, msg);
+	return api->reply_error(req, 500, "internal", "internal error", NULL);
 }
 static int h_param(hub_req *req, void *ud)
 {
@@ -199,6 +213,8 @@ static int init(hub_ctx *ctx, const hub_api *a)
 	     HUB_ROUTE_PUBLIC},
 	    {"POST", "/fixture/echo", h_echo, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
+	    {"POST", "/fixture/report", h_report, NULL, 0, 0, NULL,
+	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/items/{id}", h_param, NULL, 0, 0, NULL,
 	     HUB_ROUTE_PUBLIC},
 	    {"GET", "/fixture/slow", h_slow, NULL, 0, 0, NULL,
@@ -214,6 +230,7 @@ static int init(hub_ctx *ctx, const hub_api *a)
 	    {"GET", "/fixture/private", h_ok, NULL, HUB_ROLE_ADMIN, 0, NULL, 0},
 	};
 	api = a;
+	g_ctx = ctx;
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if (api->setting(ctx, &s[i]) != 0)
 			return -1;

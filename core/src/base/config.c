@@ -151,8 +151,8 @@ static char *reader(char *str, int num, void *stream)
 static int valid_section(const char *s)
 {
 	static const char *const fixed[] = {
-	    "server",  "calendar", "ratelimit", "auth",	 "cache",
-	    "storage", "backup",   "webhooks",	"redis", NULL};
+	    "server", "calendar", "ratelimit", "auth",	 "cache", "storage",
+	    "backup", "webhooks", "redis",     "sentry", NULL};
 	for (size_t i = 0; fixed[i]; i++)
 		if (strcmp(s, fixed[i]) == 0)
 			return 1;
@@ -506,6 +506,7 @@ static const known_key known[] = {
     {"server", "max_body_bytes", chk_bytes},
     {"server", "request_timeout_ms", chk_ms},
     {"server", "module_dir", chk_nonempty},
+    {"server", "web_dir", chk_nonempty},
     {"server", "secret_key", chk_nonempty},
     {"server", "sentry_dsn", chk_any},
     {"server", "cookie_secure", chk_bool},
@@ -536,6 +537,7 @@ static const known_key known[] = {
     {"auth", "lockout_address", chk_lockout},
     {"cache", "backend", chk_backend_cache},
     {"cache", "max_bytes", chk_bytes},
+    {"cache", "sweep_interval_s", chk_seconds},
     {"cache", "redis_url", chk_nonempty},
     {"storage", "backend", chk_backend_store},
     {"storage", "postgres_url", chk_nonempty},
@@ -553,6 +555,12 @@ static const known_key known[] = {
     {"webhooks", "retry_first_s", chk_seconds},
     {"webhooks", "retry_max_s", chk_seconds},
     {"webhooks", "retry_for_s", chk_seconds},
+    {"sentry", "dsn", chk_any},
+    {"sentry", "environment", chk_nonempty},
+    {"sentry", "release", chk_nonempty},
+    {"sentry", "server_name", chk_nonempty},
+    {"sentry", "rate_per_minute", chk_count},
+    {"sentry", "burst", chk_count},
 };
 
 /* Fixed keys of every [module.NAME] section. */
@@ -661,8 +669,9 @@ static int load_stream(FILE *fp, const char *name, char *err, size_t errlen)
 	apply_env("HUB_LISTEN", "server", "listen");
 	apply_env("HUB_DATA_DIR", "server", "data_dir");
 	apply_env("HUB_SECRET_KEY", "server", "secret_key");
-	apply_env("SENTRY_DSN", "server", "sentry_dsn");
+	apply_env("SENTRY_DSN", "sentry", "dsn");
 	apply_env("HUB_MODULE_DIR", "server", "module_dir");
+	apply_env("HUB_WEB_DIR", "server", "web_dir");
 	apply_env("HUB_LOG_LEVEL", "server", "log_level");
 	apply_env("HUB_STORAGE_BACKEND", "storage", "backend");
 	apply_env("HUB_DATABASE_URL", "storage", "dsn");

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "calendar/cal_internal.h"
 
+#include "base/errsink.h"
 #include "base/log.h"
 #include "store/store.h"
 
@@ -279,6 +280,18 @@ static int deliver(hub_db *db, const orow *r, char *event_id, char *why,
 			  whylen);
 }
 
+/* Hands a calendar write given up to the error reports. */
+static void report_given_up(const orow *r, const char *why)
+{
+	char msg[400];
+	hub_err_event ev = {
+	    .kind = "calendar", .logger = "calendar", .message = msg};
+	snprintf(msg, sizeof(msg),
+		 "calendar write %lld (%s) given up: Google refused it: %s",
+		 (long long)r->id, r->hub_key, why);
+	hub_err_report(&ev);
+}
+
 int hub_cal_outbox_run(void *ud, char *err, size_t errlen)
 {
 	orow rows[BATCH];
@@ -337,6 +350,7 @@ int hub_cal_outbox_run(void *ud, char *err, size_t errlen)
 					 "outbox row %lld (%s) refused for "
 					 "good: %s",
 					 (long long)r->id, r->hub_key, why);
+				report_given_up(r, why);
 				streak = 0;
 				continue;
 			}

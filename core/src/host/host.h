@@ -110,12 +110,8 @@ int hub_health_register_core(const hub_api *api);
 /* 1 when storage answers a trivial query. */
 int hub_health_storage_ready(void);
 
-/* Error reports (Sentry when SENTRY_DSN is set, always logged). */
+/* Error reports: always logged (scrubbed); queued for Sentry when a DSN
+ * is set (core/src/ops/sentry.c). */
 void hub_report_error(hub_ctx *ctx, const char *message);
-/* Starts the background sender when `dsn` is set; -1 with a reason for a
- * malformed DSN. */
-int hub_report_start(const char *dsn, char *err, size_t errlen);
-/* Flushes the queue (bounded) and stops the sender. */
-void hub_report_stop(void);
 
 #endif

@@ -19,6 +19,8 @@
 #include "hub_time.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "ops/sentry.h"
+#include "ops/upkeep.h"
 #include "sched/sched.h"
 #include "redis/redis.h"
 #include "store/store.h"
@@ -107,14 +109,18 @@ static int start_redis(char *err, size_t errlen)
 static int register_core(char *err, size_t errlen)
 {
 	const hub_api *api = hub_host_api();
+	const char *web = hub_conf_get("server", "web_dir");
+	char ui_dir[PATH_MAX];
+	/* the core's pages: the source tree, or the installed copy */
+	snprintf(ui_dir, sizeof(ui_dir), "%s/ui",
+		 web && *web ? web : HUB_SOURCE_DIR "/core/web");
 	if (hub_id_register_routes(hub_core_ctx(), api) != 0 ||
 	    hub_cal_register(hub_core_ctx(), api) != 0 ||
 	    hub_wh_register(hub_core_ctx(), api) != 0 ||
 	    hub_health_register_core(api) != 0 ||
-	    hub_ops_register_jobs() != 0 ||
+	    hub_ops_register_jobs() != 0 || hub_upkeep_register() != 0 ||
 	    hub_openapi_register(hub_core_ctx(), api) != 0 ||
-	    api->static_dir(hub_core_ctx(), "/ui",
-			    HUB_SOURCE_DIR "/core/web/ui") != 0 ||
+	    api->static_dir(hub_core_ctx(), "/ui", ui_dir) != 0 ||
 	    (hub_redis_enabled() &&
 	     api->health_check(hub_core_ctx(), "redis", hub_redis_check, NULL,
 			       1500) != 0)) {
@@ -176,6 +182,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		int crc = hub_modules_load(hub_host_api(), 0, err, errlen);
 		if (crc != 0)
 			return crc;
+		if (hub_sentry_configure(err, errlen) < 0)
+			return 2;
 		g_up.level = UP_MODULES;
 		return 0;
 	}
@@ -221,9 +229,11 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the first admin");
 		return 1;
 	}
-	if (hub_report_start(hub_conf_get("server", "sentry_dsn"), err,
-			     errlen) != 0)
+	if (hub_sentry_configure(err, errlen) < 0)
 		return 2;
+	if (hub_sentry_start(err, errlen) != 0)
+		return 1;
+	hub_sentry_send_crashes(g_up.data_dir);
 	if (hub_sched_start() != 0) {
 		snprintf(err, errlen, "cannot start the scheduler");
 		return 1;
@@ -236,7 +246,7 @@ void hub_shutdown(void)
 {
 	if (g_up.level >= UP_JOBS)
 		hub_sched_stop();
-	hub_report_stop();
+	hub_sentry_stop(2000);
 	if (hub_health_wait_idle(5000) != 0) {
 		/* a check that overran its budget still runs: leave its
 		 * module, its registration and the store in place rather

@@ -10,6 +10,7 @@
  * The order of the checks is the precedence docs/API.md prescribes.
  */
 #define _GNU_SOURCE
+#include "base/errsink.h"
 #include "http/dispatch.h"
 #include "http/request.h"
 #include "base/conf.h"
@@ -292,6 +293,24 @@ static void run_handler(hub_req *req, const hub_route *r, hub_ctx *owner)
 	}
 }
 
+/* Hands a 5xx answer to the error reports (base/errsink.h): method,
+ * route pattern, status and request id, nothing else of the request. */
+static void report_5xx(hub_req *req, const char *route)
+{
+	char msg[256];
+	const char *owner = req->m.route ? req->m.owner_name : NULL;
+	hub_err_event ev = {.kind = "http",
+			    .logger = owner ? owner : "core",
+			    .message = msg,
+			    .route = route,
+			    .method = req->ri->request_method,
+			    .request_id = req->id,
+			    .status = req->status};
+	snprintf(msg, sizeof(msg), "HTTP %d on %s %s", req->status,
+		 req->ri->request_method, route);
+	hub_err_report(&ev);
+}
+
 /* Finds the route of the request. Answers (503 while draining, 501, a
  * static file, 404, 405) and returns NULL when there is none to run;
  * *route_name names what answered ("static") or the route's pattern. */
@@ -400,6 +419,8 @@ static int dispatch_end(hub_req *req, const char *route_name, double t0)
 		hub_reply_error(req, 500, "internal", "internal error", NULL);
 	secs = now_s() - t0;
 	hub_metric_observe_request(route_name, req->status, secs);
+	if (req->status >= 500 && !g_draining)
+		report_5xx(req, route_name);
 	if (g_access_log)
 		access_log(req, route_name, secs);
 	status = req->status;

@@ -126,6 +126,10 @@ int hub_audit(hub_req *req, hub_db *db, const char *action, const char *target,
 /* ============================================================ metrics */
 
 /* Counter / histogram registry shared by the core (thread-safe). */
+/* The HELP text of a known metric family (static), or NULL. */
+const char *hub_metric_help(const char *name);
+/* Sets a gauge to `value` (labels as for hub_metric_add). */
+void hub_metric_set(const char *name, const char *labels, double value);
 void hub_metric_add(const char *name, const char *labels, double delta);
 void hub_metric_observe_request(const char *route, int status, double secs);
 /* Prometheus text of all metrics; owned: free(). */

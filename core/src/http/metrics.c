@@ -85,6 +85,17 @@ void hub_metric_add(const char *name, const char *labels, double delta)
 	pthread_mutex_unlock(&g_met.lock);
 }
 
+void hub_metric_set(const char *name, const char *labels, double value)
+{
+	pthread_mutex_lock(&g_met.lock);
+	met *m = slot_for(name, labels ? labels : "", 0);
+	if (m)
+		m->value = value;
+	else
+		g_met.dropped++;
+	pthread_mutex_unlock(&g_met.lock);
+}
+
 /* Per-thread memo of (route text, status) -> slot: route names are the
  * router's stable pattern strings, and slots never move or go away, so
  * the hot path skips formatting and hashing the labels. */
@@ -177,13 +188,18 @@ char *hub_metrics_render(void)
 			order[n++] = &copy[i];
 	qsort(order, n, sizeof(*order), cmp_met);
 	if (appendf(&buf, &len, &cap,
+		    "# HELP hub_build_info %s\n"
 		    "# TYPE hub_build_info gauge\n"
 		    "hub_build_info{version=\"%s\"} 1\n"
+		    "# HELP hub_uptime_seconds %s\n"
 		    "# TYPE hub_uptime_seconds gauge\n"
 		    "hub_uptime_seconds %.0f\n"
+		    "# HELP hub_metrics_dropped_total %s\n"
 		    "# TYPE hub_metrics_dropped_total counter\n"
 		    "hub_metrics_dropped_total %llu\n",
-		    HUB_VERSION, hub_uptime_s(), dropped))
+		    hub_metric_help("hub_build_info"), HUB_VERSION,
+		    hub_metric_help("hub_uptime_seconds"), hub_uptime_s(),
+		    hub_metric_help("hub_metrics_dropped_total"), dropped))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		met *m = order[i];
@@ -193,7 +209,11 @@ char *hub_metrics_render(void)
 			size_t nl = strlen(m->name);
 			int counter =
 			    nl > 6 && !strcmp(m->name + nl - 6, "_total");
-			if (appendf(&buf, &len, &cap, "# TYPE %s %s\n", m->name,
+			const char *help = hub_metric_help(m->name);
+			if (appendf(&buf, &len, &cap,
+				    "# HELP %s %s%s\n# TYPE %s %s\n", m->name,
+				    help ? help : "Business Hub metric ",
+				    help ? "" : m->name, m->name,
 				    m->hist   ? "histogram"
 				    : counter ? "counter"
 					      : "gauge"))

@@ -4,14 +4,17 @@
  */
 #define _GNU_SOURCE
 #include "identity/id_http.h"
+#include "base/conf.h"
+
+#include <stdio.h>
 
 #ifndef HUB_SOURCE_DIR
 #define HUB_SOURCE_DIR "."
 #endif
 
 /* Registers /api/v1/auth/..., /api/v1/admin/{users,tokens,audit} and the
- * pages under /auth (served from the source tree, HUB_SOURCE_DIR, until
- * the install layout exists). Returns 0 or -1. */
+ * pages under /auth, served from <[server] web_dir>/auth (env HUB_WEB_DIR;
+ * default the source tree's core/web). Returns 0 or -1. */
 int hub_id_register_routes(hub_ctx *core_ctx, const hub_api *api)
 {
 	if (!api)
@@ -20,6 +23,9 @@ int hub_id_register_routes(hub_ctx *core_ctx, const hub_api *api)
 	    id_http_admin_register(core_ctx, api) != 0 ||
 	    id_http_home_register(core_ctx, api) != 0)
 		return -1;
-	return api->static_dir(core_ctx, "/auth",
-			       HUB_SOURCE_DIR "/core/web/auth");
+	const char *web = hub_conf_get("server", "web_dir");
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/auth",
+		 web && *web ? web : HUB_SOURCE_DIR "/core/web");
+	return api->static_dir(core_ctx, "/auth", dir);
 }

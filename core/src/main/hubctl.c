@@ -7,6 +7,7 @@
  *   hubctl -c FILE backup create | list | verify FILE | restore FILE
  *   hubctl -c FILE import-json DIR
  *   hubctl -c FILE config check
+ *   hubctl -c FILE report test
  *
  * Exit codes (docs/API.md): 0 success; 1 any failure - a bad configuration or
  * command line included - after one line on stderr.
@@ -24,6 +25,7 @@
 #include "host/startup.h"
 #include "identity/identity.h"
 #include "ops/ops.h"
+#include "ops/sentry.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -40,7 +42,9 @@ static void usage(FILE *to)
 		"totp-reset NAME\n"
 		"  backup create | list | verify FILE | restore FILE\n"
 		"  import-json DIR     the old system's data directory\n"
-		"  config check\n");
+		"  config check\n"
+		"  report test         send a test error report, print its "
+		"id\n");
 }
 
 /* Brings the process up in `mode`; prints the error and returns the exit
@@ -70,6 +74,27 @@ static int cmd_import(const char *conf, const char *dir)
 	return 0;
 }
 
+/* `report test`: one event to the configured DSN, its id on stdout. */
+static int cmd_report_test(const char *conf)
+{
+	char err[1024] = "", id[33];
+	hub_sentry_info in;
+	int rc = start(conf, HUB_START_CHECK);
+	if (rc != 0)
+		return 1;
+	memset(&in, 0, sizeof(in));
+	in.level = "info";
+	in.logger = "hubctl";
+	in.kind = "test";
+	in.message = "test report from hubctl report test";
+	if (hub_sentry_send_now(&in, 3, id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hubctl: report test: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", id);
+	return 0;
+}
+
 static int dispatch(const char *conf, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -83,6 +108,9 @@ static int dispatch(const char *conf, int argc, char **argv)
 		rc = start(conf, HUB_START_CHECK);
 		return rc ? rc : hub_ops_backup_cmd(hub_data_dir(), argc, argv);
 	}
+	if (strcmp(cmd, "report") == 0 && argc == 2 &&
+	    strcmp(argv[1], "test") == 0)
+		return cmd_report_test(conf);
 	if (strcmp(cmd, "import-json") == 0 && argc == 2)
 		return cmd_import(conf, argv[1]);
 	if (strcmp(cmd, "config") == 0 && argc == 2 &&

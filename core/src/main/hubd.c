@@ -13,6 +13,8 @@
 #include "host/host.h"
 #include "host/startup.h"
 #include "http/http.h"
+#include "ops/memory.h"
+#include "ops/service.h"
 
 #include <civetweb.h>
 #include <curl/curl.h>
@@ -75,6 +77,7 @@ static int serve(void)
 	}
 	hub_logf(HUB_LOG_INFO, "hubd", "listening on %s (port %d), %u threads",
 		 o.listen, hub_server_port(), o.threads);
+	hub_service_ready(hub_server_port());
 	return 0;
 }
 
@@ -85,6 +88,7 @@ int main(int argc, char **argv)
 	char err[1024] = "";
 	sigset_t set;
 
+	hub_memory_tune();
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			conf = argv[++i];
@@ -131,16 +135,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hub_log_buffered(1);
+	unsigned wd_ms = hub_service_watchdog_ms();
 	for (;;) {
-		struct timespec tick = {1, 0};
+		/* one tick a second, shorter when the watchdog wants it */
+		unsigned tick_ms = wd_ms && wd_ms < 1000 ? wd_ms : 1000;
+		struct timespec tick = {tick_ms / 1000,
+					(long)(tick_ms % 1000) * 1000000L};
 		int sig = sigtimedwait(&set, NULL, &tick);
 		hub_log_flush();
+		if (wd_ms)
+			hub_service_watchdog();
 		if (sig == SIGHUP) {
 			hub_log_reopen();
 			hub_logf(HUB_LOG_INFO, "hubd", "log file reopened");
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			hub_logf(HUB_LOG_INFO, "hubd",
 				 "signal %d: draining requests", sig);
+			hub_service_stopping();
 			break;
 		}
 	}

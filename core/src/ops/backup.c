@@ -265,11 +265,62 @@ static int make_tmp(const char *data_dir, char *bdir, char *final, char *tmp,
 	return -1;
 }
 
+/* Copies src to dst (0600) through a temporary file and rename. */
+static int copy_0600(const char *src, const char *dst, char *err, size_t errlen)
+{
+	char tmp[4200], buf[4096];
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	ssize_t n;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	if (in < 0)
+		goto out;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0 || fchmod(out, 0600) != 0)
+		goto out;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			goto out;
+	if (n < 0 || fsync(out) != 0)
+		goto out;
+	if (close(out) != 0) {
+		out = -1;
+		goto out;
+	}
+	out = -1;
+	rc = rename(tmp, dst);
+out:
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
+		unlink(tmp);
+	}
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	return rc;
+}
+
+/* Copies <data_dir>/secret.key to <data_dir>/backups/secret.key (0600,
+ * replaced atomically): without it the 2FA secrets of a restored database
+ * cannot be opened. Returns 1 when copied, 0 when there is no key file
+ * (the key then comes from HUB_SECRET_KEY or [server] secret_key), -1
+ * with a reason in err. */
+static int backup_key(const char *data_dir, char *err, size_t errlen)
+{
+	char src[4096], dst[4096];
+	struct stat sb;
+	snprintf(src, sizeof(src), "%s/secret.key", data_dir);
+	snprintf(dst, sizeof(dst), "%s/backups/secret.key", data_dir);
+	if (stat(src, &sb) != 0)
+		return 0; /* the key comes from HUB_SECRET_KEY or the config */
+	return copy_0600(src, dst, err, errlen) == 0 ? 1 : -1;
+}
+
 int hub_ops_backup_create(const char *data_dir, char *path, size_t pathlen,
 			  char *err, size_t errlen)
 {
 	char dbpath[PATH_MAX], bdir[PATH_MAX], final[PATH_MAX], tmp[PATH_MAX];
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], keyerr[512];
 	sqlite3 *src = NULL, *dst = NULL;
 	struct stat sb;
 	int rc = -1, made_tmp = 0;
@@ -302,6 +353,10 @@ int hub_ops_backup_create(const char *data_dir, char *path, size_t pathlen,
 		snprintf(err, errlen, "%s: %s", final, strerror(errno));
 		goto out;
 	}
+	/* the key that opens the 2FA secrets goes beside the databases */
+	if (backup_key(data_dir, keyerr, sizeof(keyerr)) < 0)
+		hub_logf(HUB_LOG_ERROR, "ops", "backup of the secret key: %s",
+			 keyerr);
 	fsync_path(bdir, 1);
 	if (path && pathlen)
 		snprintf(path, pathlen, "%s",

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "sched/sched.h"
+#include "base/errsink.h"
 #include "base/log.h"
 #include "hub_time.h"
 #include "store/store.h"
@@ -269,6 +270,16 @@ static int run_turn(sched_job *j, char *err, size_t errlen)
 	return rc;
 }
 
+/* Hands a failed run to the error reports (base/errsink.h). */
+static void report_failure(const sched_job *j, const char *err)
+{
+	char msg[400];
+	hub_err_event ev = {.kind = "job", .logger = j->owner, .message = msg};
+	snprintf(msg, sizeof(msg), "job %s/%s failed: %s", j->owner, j->name,
+		 err);
+	hub_err_report(&ev);
+}
+
 /* Records a finished turn and logs it. Caller holds g.lock. */
 static void record_turn(sched_job *j, int result, const char *err,
 			int64_t start_ms, int64_t end_ms)
@@ -290,6 +301,7 @@ static void record_turn(sched_job *j, int result, const char *err,
 		hub_logf(HUB_LOG_ERROR, "sched",
 			 "job %s/%s failed in %lld ms: %s", j->owner, j->name,
 			 (long long)dur, err);
+		report_failure(j, err);
 	} else {
 		j->st.skipped++;
 		snprintf(j->st.last_result, sizeof(j->st.last_result),

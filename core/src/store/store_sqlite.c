@@ -135,6 +135,8 @@ static int query_text(sqlite3 *h, const char *sql, char *out, size_t n)
 static void sq_global_config(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* bounds the page caches of all connections together */
+	sqlite3_soft_heap_limit64(24 * 1024 * 1024);
 }
 
 static int sq_open(const char *path, int busy_ms, hub_db **out, char *err,
@@ -168,7 +170,12 @@ static int sq_open(const char *path, int busy_ms, hub_db **out, char *err,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h,
 				  "PRAGMA synchronous=FULL;"
-				  "PRAGMA foreign_keys=ON;",
+				  "PRAGMA foreign_keys=ON;"
+				  /* one connection per worker thread: 1 MiB of
+				   * page cache each, and SQLite's whole heap
+				   * kept near 24 MiB (pages are recycled under
+				   * the limit) */
+				  "PRAGMA cache_size=-1024;",
 				  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = query_text(h, "PRAGMA foreign_keys", val, sizeof(val));
