@@ -77,6 +77,7 @@ url = {os.environ['HUB_REDIS_URL']}
 backend = local
 [ratelimit]
 login = {LOGIN_LIMIT}/min
+login_account = 100000/min
 booking = 100000/min
 api = 100000/min
 admin = 100000/min

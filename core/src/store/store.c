@@ -518,32 +518,6 @@ const char *hub_store_dialect(hub_db *db)
 	return db ? db->be->dialect : "sqlite";
 }
 
-const char *hub_store_rc_name(int rc)
-{
-	switch (rc) {
-	case HUB_DB_OK:
-		return "ok";
-	case HUB_DB_ROW:
-		return "row";
-	case HUB_DB_DONE:
-		return "done";
-	case HUB_DB_ECONSTRAINT:
-		return "constraint";
-	case HUB_DB_EBUSY:
-		return "busy";
-	case HUB_DB_EFULL:
-		return "full";
-	case HUB_DB_EIO:
-		return "io";
-	case HUB_DB_EMISUSE:
-		return "misuse";
-	case HUB_DB_ENOTFOUND:
-		return "not found";
-	default:
-		return "error";
-	}
-}
-
 #define STMT_CALL(st, fn, ...)                                                 \
 	((st) ? (st)->db->be->fn((st), __VA_ARGS__) : HUB_DB_EMISUSE)
 

@@ -1,7 +1,8 @@
 /*
  * store_sql.c - the portable SQL subset: a lint that names the first
  * engine-specific construct in a statement, and the rewrite of portable
- * SQL into PostgreSQL's dialect (placeholders and column types).
+ * SQL into PostgreSQL's dialect (placeholders and column types), and the
+ * names of the storage result codes that both engines log.
  *
  * Both walk the text with one small scanner that steps over string
  * literals ('...'), quoted identifiers ("..."), and comments, so nothing
@@ -455,4 +456,31 @@ char *hub_store_sql_to_pg(const char *sql)
 		return NULL;
 	}
 	return b.p;
+}
+
+/* The name of a HUB_DB_* code, for log lines (static text). */
+const char *hub_store_rc_name(int rc)
+{
+	switch (rc) {
+	case HUB_DB_OK:
+		return "ok";
+	case HUB_DB_ROW:
+		return "row";
+	case HUB_DB_DONE:
+		return "done";
+	case HUB_DB_ECONSTRAINT:
+		return "constraint";
+	case HUB_DB_EBUSY:
+		return "busy";
+	case HUB_DB_EFULL:
+		return "full";
+	case HUB_DB_EIO:
+		return "io";
+	case HUB_DB_EMISUSE:
+		return "misuse";
+	case HUB_DB_ENOTFOUND:
+		return "not found";
+	default:
+		return "error";
+	}
 }
