@@ -7,7 +7,10 @@
  *   password is shown) -> blocks a day on the month calendar (the slot
  *   listing then says blocked) -> creates an API token (shown once, it
  *   works) and revokes it after confirming (it no longer works) -> makes
- *   a backup and downloads it (an SQLite file) -> a staff user gets the
+ *   a backup and downloads it (an SQLite file) -> registers a webhook
+ *   (the signing secret is shown once, the hook is listed), books a slot
+ *   through the API and sees the delivery in the hook's log, deletes the
+ *   hook after confirming (gone from the list and the API) -> a staff user gets the
  *   "not allowed" page and 403 from the API.
  *
  * Then an axe-core scan of every admin view (no serious or critical
@@ -24,7 +27,7 @@ const { chromium } = require('playwright-core');
 const BASE = process.env.BASE;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const VIEWS = ['dashboard', 'users', 'tokens', 'consultants', 'days', 'audit', 'logs',
-  'backups', 'jobs', 'outbox', 'export', 'settings'];
+  'backups', 'jobs', 'outbox', 'webhooks', 'export', 'settings'];
 
 let passed = 0, failed = 0;
 function check(cond, what) {
@@ -85,7 +88,7 @@ async function adminFlow(browser, name, viewport, tag) {
   watch(page, problems);
   await signIn(page, process.env.ADMIN_USER, process.env.ADMIN_PASS);
   await page.waitForSelector('#nav:not([hidden])');
-  check(await page.locator('#nav a').count() === 12, name + ': twelve sections');
+  check(await page.locator('#nav a').count() === VIEWS.length, name + ': ' + VIEWS.length + ' sections');
   /* the dashboard: health, outbox and the no-show alert of analytics */
   await page.waitForSelector('section.card');
   for (const k of ['adm.dash.health', 'adm.dash.outbox', 'adm.dash.alert', 'adm.dash.today']) {
@@ -159,11 +162,77 @@ async function adminFlow(browser, name, viewport, tag) {
   check(/^hub-.*\.db$/.test(dl.suggestedFilename()), name + ': file name kept');
   if (viewport.width < 500) await noSideScroll(page, name + ' backups');
 
+  await webhookFlow(page, name, viewport, tag);
+
   const missing = await page.evaluate(() => UI.missing.slice());
   check(missing.length === 0, name + ': no missing catalogue keys ' + missing.join(','));
   check(problems.length === 0, name + ': no console errors or failed requests: ' +
     problems.join(' | '));
   await ctx.close();
+}
+
+/* A free slot in the next two weeks (for a booking made through the API). */
+async function freeSlot(page) {
+  const from = await page.evaluate(() => ADM.isoDay(1));
+  const to = await page.evaluate(() => ADM.isoDay(14));
+  const r = await api(page, 'GET', '/api/v1/slots?from=' + from + '&to=' + to);
+  for (const d of (r.body && r.body.days) || [])
+    for (const s of d.blocked ? [] : d.slots)
+      if (s.booked < s.capacity) return s;
+  return null;
+}
+
+/* Registers a webhook (secret shown once, listed), books a slot so a
+ * delivery row exists, reads the hook's delivery log, deletes the hook. */
+async function webhookFlow(page, name, viewport, tag) {
+  const url = 'http://127.0.0.1:9/hook-' + tag;
+  await view(page, 'webhooks');
+  await page.fill('#hook-add input[type=url]', url);
+  await page.uncheck('#wh-ev-outcome');
+  await page.click('#hook-add button[type=submit]');
+  await page.waitForSelector('#secret-value');
+  const secret = (await page.textContent('#secret-value')).trim();
+  check(/^whsec_[A-Za-z0-9+/=]{20,}$/.test(secret), name + ': webhook secret shown');
+  const row = page.locator('tr', { hasText: url });
+  check(await row.count() === 1, name + ': webhook listed');
+  const evText = await page.evaluate(() => UI.t('adm.wh.ev.cancelled'));
+  const outText = await page.evaluate(() => UI.t('adm.wh.ev.outcome'));
+  const cells = await row.locator('td').nth(1).textContent();
+  check(cells.includes(evText) && !cells.includes(outText), name + ': its events listed');
+  const listed = await api(page, 'GET', '/api/v1/admin/webhooks');
+  const hook = listed.body.items.filter((w) => w.url === url)[0];
+  check(hook && hook.events.length === 3 && !('secret' in hook),
+    name + ': the API lists it with three events and no secret');
+  if (viewport.width < 500) await noSideScroll(page, name + ' webhooks');
+
+  /* a booking writes a delivery row for the hook in the same transaction */
+  const slot = await freeSlot(page);
+  const b = slot && await api(page, 'POST', '/api/v1/bookings', { start: slot.start,
+    first_name: 'Hook', last_name: 'Test' + tag, allow_duplicate: true });
+  check(b && b.status === 201, name + ': a booking made (' + (b && b.status) + ')');
+  await row.locator('button:not(.danger)').click();
+  await page.waitForSelector('#wh-log tbody tr');
+  const created = await page.evaluate(() => UI.t('adm.wh.ev.created'));
+  const logRow = page.locator('#wh-log tbody tr').first();
+  check((await logRow.textContent()).includes(created) &&
+    (await logRow.textContent()).includes('booking-' + (b && b.body && b.body.id)),
+    name + ': the delivery log shows the booking.created delivery');
+  check(await page.evaluate(() => document.activeElement.id) === 'wh-log-title',
+    name + ': focus moves to the delivery log');
+  if (viewport.width < 500) await noSideScroll(page, name + ' delivery log');
+
+  /* delete after confirming; cancelling the dialog keeps it */
+  await row.locator('button.danger').click();
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-no');
+  check(await row.count() === 1, name + ': cancelling keeps the webhook');
+  await row.locator('button.danger').click();
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-yes');
+  await page.waitForSelector('#status.ok');
+  check(await page.locator('tr', { hasText: url }).count() === 0, name + ': webhook gone');
+  const gone = await page.request.get(BASE + '/api/v1/admin/webhooks/' + hook.id + '/deliveries');
+  check(gone.status() === 404, name + ': the API no longer knows it (' + gone.status() + ')');
 }
 
 async function staffRefused(browser, name, viewport) {
@@ -201,6 +270,14 @@ async function axeScan(browser) {
       if (v === 'days') {
         await page.locator('.month button.day').first().click();
         await page.waitForSelector('#day-panel');
+      }
+      if (v === 'webhooks') {
+        /* the form, the secret box and a delivery log are scanned too */
+        await page.fill('#hook-add input[type=url]', 'http://127.0.0.1:9/axe-' + lang);
+        await page.click('#hook-add button[type=submit]');
+        await page.waitForSelector('#secret-value');
+        await page.locator('tr', { hasText: '/axe-' + lang }).locator('button:not(.danger)').click();
+        await page.waitForSelector('#wh-log');
       }
       await page.addScriptTag({ content: axe });
       const res = await page.evaluate(async () => {

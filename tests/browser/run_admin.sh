@@ -36,6 +36,8 @@ bootstrap_admin = false
 log_file = $work/hubd.log
 [calendar]
 backend = local
+[webhooks]
+allow_private = true
 [ratelimit]
 login = 100/min
 booking = 1000/min

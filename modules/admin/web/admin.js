@@ -104,6 +104,25 @@ var ADM = (function () {
     return h('button', { type: 'button', 'class': cls || null, onclick: onclick }, t(key));
   }
 
+  /* A box that shows a secret once, with a copy button. */
+  function secretBox(titleKey, secret) {
+    var code = h('p', { 'class': 'secret', id: 'secret-value' }, secret);
+    var copy = button('adm.copy', async function () {
+      try {
+        await navigator.clipboard.writeText(secret);
+        status(t('adm.copied'), 'ok');
+      } catch (e) {
+        var r = document.createRange();
+        r.selectNodeContents(code);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(r);
+        status(t('adm.copy_manual'));
+      }
+    });
+    return h('div', { 'class': 'card', role: 'region', 'aria-label': t(titleKey) },
+      [h('h2', {}, t(titleKey)), h('p', {}, t('adm.secret_once')), code, copy]);
+  }
+
   function when(x) { return x ? UI.date(x, 'datetime') : '–'; }
 
   /* Today in the business zone as YYYY-MM-DD, plus n days. */
@@ -156,6 +175,6 @@ var ADM = (function () {
   return {
     views: views, h: h, t: t, status: status, failed: failed,
     confirm: confirmAction, table: table, field: field, select: select,
-    button: button, when: when, isoDay: isoDay, pager: pager, show: show
+    button: button, secretBox: secretBox, when: when, isoDay: isoDay, pager: pager, show: show
   };
 })();

@@ -1,7 +1,7 @@
 /*
  * views_people.js - users (add with a one-time password, role, disable,
- * unlock, reset 2FA), API tokens (create: the secret is shown once with a
- * copy button; revoke) and consultants (add, edit capacity, calendar and
+ * unlock, reset 2FA), API tokens (create: the secret is shown once, see
+ * ADM.secretBox; revoke) and consultants (add, edit capacity, calendar and
  * e-mail, deactivate).
  */
 'use strict';
@@ -9,25 +9,6 @@
 (function () {
   var h = ADM.h, t = ADM.t;
   var ROLES = ['admin', 'staff', 'consultant'];
-
-  /* A box that shows a secret once, with a copy button. */
-  function secretBox(titleKey, secret) {
-    var code = h('p', { 'class': 'secret', id: 'secret-value' }, secret);
-    var copy = ADM.button('adm.copy', async function () {
-      try {
-        await navigator.clipboard.writeText(secret);
-        ADM.status(t('adm.copied'), 'ok');
-      } catch (e) {
-        var r = document.createRange();
-        r.selectNodeContents(code);
-        window.getSelection().removeAllRanges();
-        window.getSelection().addRange(r);
-        ADM.status(t('adm.copy_manual'));
-      }
-    });
-    return h('div', { 'class': 'card', role: 'region', 'aria-label': t(titleKey) },
-      [h('h2', {}, t(titleKey)), h('p', {}, t('adm.secret_once')), code, copy]);
-  }
 
   /* ---------------------------------------------------------- users */
 
@@ -99,7 +80,7 @@
       if (ADM.failed(r)) return;
       await ADM.show();
       document.getElementById('view').prepend(
-        secretBox('adm.users.otp_title', r.body.password));
+        ADM.secretBox('adm.users.otp_title', r.body.password));
       ADM.status(t('adm.users.created', { name: r.body.username }), 'ok');
     });
     var r = await UI.api('GET', '/api/v1/admin/users?limit=1000');
@@ -129,7 +110,7 @@
         { name: name.input.value.trim(), scope: scope.input.value });
       if (ADM.failed(r)) return;
       await ADM.show();
-      document.getElementById('view').prepend(secretBox('adm.tokens.secret', r.body.token));
+      document.getElementById('view').prepend(ADM.secretBox('adm.tokens.secret', r.body.token));
       ADM.status(t('adm.tokens.created', { name: r.body.name }), 'ok');
     });
     root.appendChild(form);
