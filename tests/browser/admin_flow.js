@@ -112,8 +112,14 @@ async function adminFlow(browser, name, viewport, tag) {
 
   /* block a day next month on the calendar */
   await view(page, 'days');
-  await page.click('text=' + (await page.evaluate(() => UI.t('adm.days.next'))));
   await page.waitForSelector('.month button.day');
+  const shown = await page.getAttribute('.month button.day', 'data-date');
+  await page.click('text=' + (await page.evaluate(() => UI.t('adm.days.next'))));
+  /* wait for next month's grid, not this month's still on screen */
+  await page.waitForFunction((m) => {
+    const b = document.querySelector('.month button.day');
+    return b && b.getAttribute('data-date').slice(0, 7) !== m;
+  }, shown.slice(0, 7));
   const day = page.locator('.month button.day:not(.holiday):not(.blocked)').nth(9 + (tag === 'p' ? 1 : 0));
   const date = await day.getAttribute('data-date');
   await day.click();

@@ -111,7 +111,7 @@ int hub_health_register_core(const hub_api *api);
 int hub_health_storage_ready(void);
 
 /* Error reports: always logged (scrubbed); queued for Sentry when a DSN
- * is set (core/src/ops/sentry.c). */
+ * is set (through ops/sentry.h). Defined in host_api.c. */
 void hub_report_error(hub_ctx *ctx, const char *message);
 
 #endif

@@ -11,6 +11,7 @@
 #include "host/host_admin.h"
 #include "http/http.h"
 #include "identity/identity.h"
+#include "ops/sentry.h"
 #include "sched/sched.h"
 #include "store/store.h"
 
@@ -290,6 +291,13 @@ static void api_free_text(char *p)
 }
 
 /* -------------------------------------------------------------- table */
+
+/* The host's error report (API table and server): names the module from
+ * its context and hands the text to the Sentry client below. */
+void hub_report_error(hub_ctx *ctx, const char *message)
+{
+	hub_sentry_report_module(ctx ? ctx->name : "core", message);
+}
 
 static const hub_api g_api = {
     .abi_version = HUB_ABI_VERSION,

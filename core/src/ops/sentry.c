@@ -8,7 +8,6 @@
 #include "base/conf.h"
 #include "base/errsink.h"
 #include "base/log.h"
-#include "host/host.h"
 #include "http/http.h"
 #include "ops/sentry.h"
 
@@ -432,9 +431,10 @@ int hub_sentry_send_now(const hub_sentry_info *info, int tries,
 
 /* ------------------------------------------------- the host's report API */
 
-void hub_report_error(hub_ctx *ctx, const char *message)
+void hub_sentry_report_module(const char *module, const char *message)
 {
-	const char *module = ctx ? ctx->name : "core";
+	if (!module)
+		module = "core";
 	hub_err_event ev = {
 	    .kind = "module", .logger = module, .message = message};
 	char *clean = hub_sentry_scrub(message ? message : "");

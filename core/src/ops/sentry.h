@@ -62,6 +62,11 @@ typedef struct hub_sentry_info {
  * "[scrubbed]". NULL when out of memory. */
 char *hub_sentry_scrub(const char *in);
 
+/* An error reported by `module` (NULL = "core"): logged scrubbed and
+ * queued as a Sentry event of kind "module". Never fails; drops the
+ * event when the queue is full. */
+void hub_sentry_report_module(const char *module, const char *message);
+
 /* Builds the envelope for `info` (owned: free(); its length in *len) and
  * writes the new event id (32 lowercase hex digits) into event_id. NULL
  * when out of memory. Uses the configured environment, release, server
