@@ -198,13 +198,62 @@ static int reply_csv(hub_req *req, const an_keys *k, const char *first,
 	return rc;
 }
 
+/* =========================================================== the lists */
+
+/* Sorts k by bookings and answers it as CSV (column `col`, file name
+ * `file`) or as {"from","to","items","next_cursor"} with item(it, e)
+ * naming each entry. Frees k. Returns the reply's result. */
+static int reply_list(hub_req *req, const an_query *q, an_keys *k,
+		      const char *col, const char *file,
+		      void (*item)(cJSON *it, const an_keyed *e))
+{
+	cJSON *o, *items;
+	int rc;
+
+	qsort(k->v, k->n, sizeof(*k->v), by_bookings);
+	if (q->csv) {
+		rc = reply_csv(req, k, col, file);
+		keys_free(k);
+		return rc;
+	}
+	o = cJSON_CreateObject();
+	an_put_dates(o, &q->cur);
+	items = cJSON_AddArrayToObject(o, "items");
+	for (size_t i = 0; i < k->n; i++) {
+		cJSON *it = cJSON_CreateObject();
+		item(it, &k->v[i]);
+		an_put_figures(it, &k->v[i].c);
+		cJSON_AddItemToArray(items, it);
+	}
+	cJSON_AddNullToObject(o, "next_cursor");
+	keys_free(k);
+	return hubkit_reply_cjson(an_api, req, 200, o);
+}
+
+static void booker_item(cJSON *it, const an_keyed *e)
+{
+	cJSON_AddStringToObject(it, "booker", e->key);
+}
+
+/* 0: bookings assigned to no consultant (imported history) */
+static void consultant_item(cJSON *it, const an_keyed *e)
+{
+	long long id = atoll(e->key);
+	if (id > 0) {
+		cJSON_AddNumberToObject(it, "id", (double)id);
+		cJSON_AddStringToObject(it, "name", e->name);
+	} else {
+		cJSON_AddNullToObject(it, "id");
+		cJSON_AddNullToObject(it, "name");
+	}
+}
+
 /* ============================================================== bookers */
 
 int an_h_bookers(hub_req *req, void *ud)
 {
 	an_query q;
 	an_keys k = {0};
-	cJSON *o, *items;
 	int rc;
 	(void)ud;
 
@@ -216,24 +265,7 @@ int an_h_bookers(hub_req *req, void *ud)
 		keys_free(&k);
 		return an_storage_failed(req);
 	}
-	qsort(k.v, k.n, sizeof(*k.v), by_bookings);
-	if (q.csv) {
-		rc = reply_csv(req, &k, "booker", "bookers.csv");
-		keys_free(&k);
-		return rc;
-	}
-	o = cJSON_CreateObject();
-	an_put_dates(o, &q.cur);
-	items = cJSON_AddArrayToObject(o, "items");
-	for (size_t i = 0; i < k.n; i++) {
-		cJSON *it = cJSON_CreateObject();
-		cJSON_AddStringToObject(it, "booker", k.v[i].key);
-		an_put_figures(it, &k.v[i].c);
-		cJSON_AddItemToArray(items, it);
-	}
-	cJSON_AddNullToObject(o, "next_cursor");
-	keys_free(&k);
-	return hubkit_reply_cjson(an_api, req, 200, o);
+	return reply_list(req, &q, &k, "booker", "bookers.csv", booker_item);
 }
 
 /* ========================================================== consultants */
@@ -275,7 +307,6 @@ int an_h_consultants(hub_req *req, void *ud)
 {
 	an_query q;
 	an_keys k = {0};
-	cJSON *o, *items;
 	int rc;
 	(void)ud;
 
@@ -289,30 +320,6 @@ int an_h_consultants(hub_req *req, void *ud)
 		keys_free(&k);
 		return an_storage_failed(req);
 	}
-	qsort(k.v, k.n, sizeof(*k.v), by_bookings);
-	if (q.csv) {
-		rc = reply_csv(req, &k, "consultant", "consultants.csv");
-		keys_free(&k);
-		return rc;
-	}
-	o = cJSON_CreateObject();
-	an_put_dates(o, &q.cur);
-	items = cJSON_AddArrayToObject(o, "items");
-	for (size_t i = 0; i < k.n; i++) {
-		cJSON *it = cJSON_CreateObject();
-		long long id = atoll(k.v[i].key);
-		/* 0: bookings assigned to no consultant (imported history) */
-		if (id > 0) {
-			cJSON_AddNumberToObject(it, "id", (double)id);
-			cJSON_AddStringToObject(it, "name", k.v[i].name);
-		} else {
-			cJSON_AddNullToObject(it, "id");
-			cJSON_AddNullToObject(it, "name");
-		}
-		an_put_figures(it, &k.v[i].c);
-		cJSON_AddItemToArray(items, it);
-	}
-	cJSON_AddNullToObject(o, "next_cursor");
-	keys_free(&k);
-	return hubkit_reply_cjson(an_api, req, 200, o);
+	return reply_list(req, &q, &k, "consultant", "consultants.csv",
+			  consultant_item);
 }
