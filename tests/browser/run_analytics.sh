@@ -7,26 +7,11 @@
 # playwright-core is missing (`npm ci` here), or 1 when
 # HUB_REQUIRE_BROWSER is set.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run_analytics.sh BUILD_DIR}" && pwd)
-chromium=${CHROMIUM:-/usr/bin/chromium}
-if [[ ! -x $chromium || ! -d $here/node_modules/playwright-core ]]; then
-  echo "browser test cannot run: needs $chromium and 'npm ci' in $here" >&2
-  [[ -n ${HUB_REQUIRE_BROWSER:-} ]] && exit 1
-  exit 77
-fi
-work=$(mktemp -d /tmp/hub-browser-analytics-XXXXXX)
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then port=$p; break; fi
-done
+. "$(dirname "$0")/hub_env.sh"
+hub_browser_ready
+hub_workdir hub-browser-analytics
+hub_free_port
 cat >"$work/hub.conf" <<CONF
 [server]
 listen = 127.0.0.1:$port
@@ -56,12 +41,7 @@ for u in boss:admin jonas:consultant; do
 done
 python3 "$here/../bench/gen_history.py" "$work/old" --bookings 3000 --days 200 --bookers 8 2>/dev/null
 "$build/core/hubctl" -c "$work/hub.conf" import-json "$work/old" >/dev/null
-"$build/core/hubd" -c "$work/hub.conf" >"$work/hubd.out" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/health/live" 2>/dev/null && break
-  sleep 0.1
-done
+hub_start
 # link jonas to consultant 2 and give the consultants part of the history
 curl -fsS -D "$work/h" -o "$work/login.json" -H 'Content-Type: application/json' \
   -d "{\"username\":\"boss\",\"password\":\"$pw\"}" "http://127.0.0.1:$port/api/v1/auth/login"
@@ -73,11 +53,5 @@ curl -fsS -o /dev/null -X PATCH -H "Cookie: $cookie" -H "X-CSRF-Token: $csrf" \
   "http://127.0.0.1:$port/api/v1/admin/users/jonas"
 sqlite3 "$work/data/hub.db" "PRAGMA busy_timeout = 5000;
   UPDATE booking_bookings SET consultant_id = 1 + (id % 3) WHERE id % 3 <> 2;" >/dev/null
-rc=0
-BASE="http://127.0.0.1:$port" HUB_PASS=$pw CHROMIUM="$chromium" \
-  node "$here/analytics_flow.js" || rc=$?
-if [[ $rc -ne 0 ]]; then
-  echo "---- hubd log ----" >&2
-  grep -v '"msg":"access"' "$work/hubd.log" | tail -40 >&2 || true
-fi
-exit $rc
+hub_flow env BASE="http://127.0.0.1:$port" HUB_PASS=$pw CHROMIUM="$chromium" \
+  node "$here/analytics_flow.js"

@@ -9,29 +9,12 @@
 # chromium or playwright-core is not installed (run `npm ci` here), or 1
 # when HUB_REQUIRE_BROWSER is set.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run_browser.sh BUILD_DIR [SCRIPT]}" && pwd)
 script=${2:-booking_flow.js}
-chromium=${CHROMIUM:-/usr/bin/chromium}
-if [[ ! -x $chromium || ! -d $here/node_modules/playwright-core ]]; then
-  echo "browser test cannot run: needs $chromium and 'npm ci' in $here" >&2
-  # HUB_REQUIRE_BROWSER (set by test.sh in CI): missing is a failure
-  [[ -n ${HUB_REQUIRE_BROWSER:-} ]] && exit 1
-  exit 77
-fi
-work=$(mktemp -d /tmp/hub-browser-XXXXXX)
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then port=$p; break; fi
-done
+. "$(dirname "$0")/hub_env.sh"
+hub_browser_ready
+hub_workdir hub-browser
+hub_free_port
 cat >"$work/hub.conf" <<CONF
 [server]
 listen = 127.0.0.1:$port
@@ -61,23 +44,6 @@ for u in browser:staff colleague:staff boss:admin cons:consultant; do
   printf 'pw-browser-Secret1\n' | "$build/core/hubctl" -c "$work/hub.conf" \
     user add "${u%%:*}" --role "${u##*:}" >/dev/null 2>&1
 done
-"$build/core/hubd" -c "$work/hub.conf" >"$work/hubd.out" 2>&1 &
-pid=$!
-up=
-for _ in $(seq 1 600); do   # up to 60 s on a loaded machine
-  if curl -fsS -o /dev/null "http://127.0.0.1:$port/health/live" 2>/dev/null; then up=1; break; fi
-  sleep 0.1
-done
-if [[ -z $up ]]; then
-  echo "hubd did not start on port $port" >&2
-  cat "$work/hubd.out" >&2 || true
-  exit 1
-fi
-rc=0
-BASE="http://127.0.0.1:$port" HUB_USER=browser HUB_PASS=pw-browser-Secret1 \
-  CHROMIUM="$chromium" node "$here/$script" || rc=$?
-if [[ $rc -ne 0 ]]; then
-  echo "---- hubd log ----" >&2
-  grep -v '"msg":"access"' "$work/hubd.log" | tail -40 >&2 || true
-fi
-exit $rc
+hub_start
+hub_flow env BASE="http://127.0.0.1:$port" HUB_USER=browser HUB_PASS=pw-browser-Secret1 \
+  CHROMIUM="$chromium" node "$here/$script"
