@@ -236,6 +236,9 @@ async function webhookFlow(page, name, viewport, tag) {
   await page.waitForSelector('#confirm[open]');
   await page.click('#confirm-yes');
   await page.waitForSelector('#status.ok');
+  /* the status line may be an earlier one: give the list time to reload */
+  await page.locator('tr', { hasText: url }).waitFor({ state: 'detached', timeout: 10000 })
+    .catch(() => {});
   check(await page.locator('tr', { hasText: url }).count() === 0, name + ': webhook gone');
   const gone = await page.request.get(BASE + '/api/v1/admin/webhooks/' + hook.id + '/deliveries');
   check(gone.status() === 404, name + ': the API no longer knows it (' + gone.status() + ')');
