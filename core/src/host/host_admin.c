@@ -101,19 +101,14 @@ static cJSON *backup_item(const hub_backup_info *b)
 	return o;
 }
 
-/* The data directory of a SQLite store, or NULL with err set. */
-static const char *sqlite_dir(char *err, size_t errlen)
+/* The data directory holding the backups (SQLite files, or pg_dump
+ * archives with PostgreSQL), or NULL with err set. */
+static const char *backup_dir(char *err, size_t errlen)
 {
 	const char *dir = hub_store_data_dir();
 	hub_db *db = hub_store_db();
 	if (!dir || !db) {
 		snprintf(err, errlen, "storage unavailable");
-		return NULL;
-	}
-	if (strcmp(hub_store_dialect(db), "sqlite") != 0) {
-		snprintf(err, errlen,
-			 "backups here cover the SQLite store; back up "
-			 "PostgreSQL with pg_dump");
 		return NULL;
 	}
 	return dir;
@@ -125,7 +120,7 @@ char *hub_admin_backups(char *err, size_t errlen)
 	size_t n = 0;
 	cJSON *arr;
 	char *out = NULL;
-	const char *dir = sqlite_dir(err, errlen);
+	const char *dir = backup_dir(err, errlen);
 	if (!dir || hub_ops_backup_list(dir, &v, &n, err, errlen) != 0)
 		return NULL;
 	arr = cJSON_CreateArray();
@@ -147,7 +142,7 @@ static int find_backup(const char *name, hub_backup_info *out, char *err,
 	hub_backup_info *v = NULL;
 	size_t n = 0;
 	int rc = -2;
-	const char *dir = sqlite_dir(err, errlen);
+	const char *dir = backup_dir(err, errlen);
 	if (!dir || hub_ops_backup_list(dir, &v, &n, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; name && i < n; i++)
@@ -169,7 +164,7 @@ char *hub_admin_backup_create(char *err, size_t errlen)
 	struct stat sb;
 	cJSON *o;
 	char *out;
-	const char *dir = sqlite_dir(err, errlen);
+	const char *dir = backup_dir(err, errlen);
 	if (!dir ||
 	    hub_ops_backup_create(dir, path, sizeof(path), err, errlen) != 0)
 		return NULL;

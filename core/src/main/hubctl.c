@@ -17,7 +17,7 @@
  * `backup` and `config check` only validate the configuration and never
  * open the store through the service: a restore must not run migrations
  * on the database it is about to replace, and backups read the database
- * file themselves.
+ * file themselves (or, with PostgreSQL, run pg_dump / pg_restore).
  */
 #define _GNU_SOURCE
 #include "base/log.h"

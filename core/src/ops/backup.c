@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "ops/ops.h"
 #include "base/log.h"
+#include "store/store.h"
 #include "hub_time.h"
 
 #include <dirent.h>
@@ -118,8 +119,11 @@ int hub_ops_backup_name_time(const char *name, int64_t *time_ms)
 	static const char after[7] = {0, 0, 'T', 0, 0, '.', 'Z'};
 	hub_date d;
 
-	if (!name || strlen(name) != 27 || strncmp(name, "hub-", 4) != 0 ||
-	    strcmp(name + 24, ".db") != 0)
+	size_t len = name ? strlen(name) : 0;
+
+	if (!name || strncmp(name, "hub-", 4) != 0 ||
+	    !((len == 27 && strcmp(name + 24, ".db") == 0) ||
+	      (len == 31 && strcmp(name + 24, HUB_OPS_PG_SUFFIX) == 0)))
 		return -1;
 	for (int i = 0; i < 7; i++) {
 		v[i] = 0;
@@ -143,14 +147,20 @@ int hub_ops_backup_name_time(const char *name, int64_t *time_ms)
 	return 0;
 }
 
-/* Formats the file name for UTC ms `t` into out (at least 32 bytes). */
-static void backup_name(int64_t t, char *out, size_t n)
+/* Formats the file name for UTC ms `t` with suffix `sfx` (".db") into out
+ * (at least 40 bytes). */
+static void backup_name_sfx(int64_t t, const char *sfx, char *out, size_t n)
 {
 	int64_t s = t / 1000, days = s / 86400, rem = s % 86400;
 	hub_date d = hub_date_from_days(days);
-	snprintf(out, n, "hub-%04d%02d%02dT%02d%02d%02d.%03dZ.db", d.y % 10000,
+	snprintf(out, n, "hub-%04d%02d%02dT%02d%02d%02d.%03dZ%s", d.y % 10000,
 		 d.m % 100, d.d % 100, (int)(rem / 3600), (int)(rem / 60 % 60),
-		 (int)(rem % 60), (int)(t % 1000));
+		 (int)(rem % 60), (int)(t % 1000), sfx);
+}
+
+static void backup_name(int64_t t, char *out, size_t n)
+{
+	backup_name_sfx(t, ".db", out, n);
 }
 
 static int64_t now_ms(void)
@@ -228,10 +238,10 @@ static int fsync_path(const char *path, int dir)
 
 /* Makes <data_dir>/backups and a fresh temporary file in it named after
  * the current time. Fills final and tmp. Returns 0 or -1. */
-static int make_tmp(const char *data_dir, char *bdir, char *final, char *tmp,
-		    char *err, size_t errlen)
+static int make_tmp_sfx(const char *data_dir, const char *sfx, char *bdir,
+			char *final, char *tmp, char *err, size_t errlen)
 {
-	char name[40];
+	char name[48];
 	snprintf(bdir, PATH_MAX, "%s/backups", data_dir);
 	if (mkdir(bdir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", bdir, strerror(errno));
@@ -239,7 +249,7 @@ static int make_tmp(const char *data_dir, char *bdir, char *final, char *tmp,
 	}
 	for (int attempt = 0; attempt < 50; attempt++) {
 		int fd;
-		backup_name(now_ms(), name, sizeof(name));
+		backup_name_sfx(now_ms(), sfx, name, sizeof(name));
 		if (snprintf(final, PATH_MAX, "%s/%s", bdir, name) >=
 			PATH_MAX - 4 ||
 		    snprintf(tmp, PATH_MAX, "%s.tmp", final) >= PATH_MAX) {
@@ -263,6 +273,19 @@ static int make_tmp(const char *data_dir, char *bdir, char *final, char *tmp,
 	}
 	snprintf(err, errlen, "%s: no free backup name", bdir);
 	return -1;
+}
+
+static int make_tmp(const char *data_dir, char *bdir, char *final, char *tmp,
+		    char *err, size_t errlen)
+{
+	return make_tmp_sfx(data_dir, ".db", bdir, final, tmp, err, errlen);
+}
+
+int hub_ops_backup_new_file(const char *data_dir, const char *sfx, char *final,
+			    char *tmp, char *err, size_t errlen)
+{
+	char bdir[PATH_MAX];
+	return make_tmp_sfx(data_dir, sfx, bdir, final, tmp, err, errlen);
 }
 
 /* Copies src to dst (0600) through a temporary file and rename. */
@@ -316,6 +339,26 @@ static int backup_key(const char *data_dir, char *err, size_t errlen)
 	return copy_0600(src, dst, err, errlen) == 0 ? 1 : -1;
 }
 
+int hub_ops_backup_publish(const char *data_dir, const char *tmp,
+			   const char *final, char *path, size_t pathlen,
+			   char *err, size_t errlen)
+{
+	char bdir[PATH_MAX], abs[PATH_MAX], keyerr[512];
+	if (fsync_path(tmp, 0) != 0 || link(tmp, final) != 0) {
+		snprintf(err, errlen, "%s: %s", final, strerror(errno));
+		return -1;
+	}
+	if (backup_key(data_dir, keyerr, sizeof(keyerr)) < 0)
+		hub_logf(HUB_LOG_ERROR, "ops", "backup of the secret key: %s",
+			 keyerr);
+	snprintf(bdir, sizeof(bdir), "%s/backups", data_dir);
+	fsync_path(bdir, 1);
+	if (path && pathlen)
+		snprintf(path, pathlen, "%s",
+			 realpath(final, abs) ? abs : final);
+	return 0;
+}
+
 int hub_ops_backup_create(const char *data_dir, char *path, size_t pathlen,
 			  char *err, size_t errlen)
 {
@@ -325,6 +368,9 @@ int hub_ops_backup_create(const char *data_dir, char *path, size_t pathlen,
 	struct stat sb;
 	int rc = -1, made_tmp = 0;
 
+	if (hub_store_engine_is_pg())
+		return hub_ops_pg_backup_create(data_dir, path, pathlen, err,
+						errlen);
 	snprintf(dbpath, sizeof(dbpath), "%s/hub.db", data_dir);
 	if (stat(dbpath, &sb) != 0) {
 		snprintf(err, errlen, "%s: %s", dbpath, strerror(errno));
@@ -444,7 +490,10 @@ int hub_ops_backup_verify(const char *file, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	char why[512];
+	size_t flen = strlen(file);
 
+	if (flen > 7 && strcmp(file + flen - 7, HUB_OPS_PG_SUFFIX) == 0)
+		return hub_ops_pg_backup_verify(file, err, errlen);
 	if (access(file, R_OK) != 0) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return -1;
@@ -554,6 +603,9 @@ int hub_ops_backup_restore(const char *data_dir, const char *file, char *saved,
 
 	if (saved && savedlen)
 		saved[0] = 0;
+	if (hub_store_engine_is_pg())
+		return hub_ops_pg_backup_restore(data_dir, file, saved,
+						 savedlen, err, errlen);
 	fd = lock_data_dir(data_dir, err, errlen);
 	if (fd < 0)
 		return -1;
@@ -676,8 +728,9 @@ static void remove_stale_tmp(const char *bdir)
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 		struct stat sb;
-		if (strncmp(de->d_name, "hub-", 4) != 0 || len < 8 ||
-		    strcmp(de->d_name + len - 7, ".db.tmp") != 0)
+		if (strncmp(de->d_name, "hub-", 4) != 0 || len < 12 ||
+		    (strcmp(de->d_name + len - 7, ".db.tmp") != 0 &&
+		     strcmp(de->d_name + len - 11, ".pgdump.tmp") != 0))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", bdir, de->d_name) <
 			(int)sizeof(path) &&

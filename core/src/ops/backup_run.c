@@ -26,8 +26,6 @@ static struct {
 /* The daily job: a backup of the running store, then rotation. */
 static int backup_job(void *ud, char *err, size_t errlen)
 {
-	if (strcmp(hub_store_dialect(hub_store_db()), "postgresql") == 0)
-		return 0; /* the database server's own backups apply */
 	char path[PATH_MAX];
 	const char *dir = hub_store_data_dir();
 	int removed = 0;
@@ -120,15 +118,6 @@ int hub_ops_backup_cmd(const char *data_dir, int argc, char **argv)
 {
 	char err[1024] = "", path[PATH_MAX] = "";
 	const char *sub = argc > 1 ? argv[1] : "";
-
-	if (strcmp(hub_store_dialect(hub_store_db()), "postgresql") == 0) {
-		/* not yet: docs/SCALING.md names pg_dump/pg_restore */
-		fprintf(stderr,
-			"hubctl: backup: not available with [storage] backend "
-			"= postgresql yet; use pg_dump -Fc / pg_restore (see "
-			"docs/SCALING.md)\n");
-		return 1;
-	}
 
 	if (strcmp(sub, "create") == 0 && argc == 2) {
 		if (hub_ops_backup_create(data_dir, path, sizeof(path), err,

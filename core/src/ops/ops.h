@@ -7,7 +7,8 @@
  * (UTC, milliseconds), mode 0600, made with SQLite's online backup API
  * from one read snapshot (consistent while the server writes), switched
  * to rollback-journal mode so a backup is one self-contained file, and
- * integrity-checked before they get their final name.
+ * integrity-checked before they get their final name. With PostgreSQL
+ * they are pg_dump archives hub-...Z.pgdump instead (backup_pg.c).
  */
 #ifndef HUB_OPS_H
 #define HUB_OPS_H
@@ -64,6 +65,50 @@ int hub_ops_backup_verify(const char *file, char *err, size_t errlen);
  * with err. */
 int hub_ops_backup_restore(const char *data_dir, const char *file, char *saved,
 			   size_t savedlen, char *err, size_t errlen);
+
+/* ------------------------------------------------- backups on PostgreSQL
+ * With [storage] backend = postgresql, hub_ops_backup_create and
+ * hub_ops_backup_restore use pg_dump / pg_restore (backup_pg.c) and the
+ * files are <data_dir>/backups/hub-YYYYMMDDTHHMMSS.mmmZ.pgdump (pg_dump's
+ * custom format of the hub's schema), listed, rotated and downloaded like
+ * the SQLite ones. hub_ops_backup_verify picks the check by suffix. */
+
+#define HUB_OPS_PG_SUFFIX ".pgdump"
+
+/* pg_dump -Fc of the configured schema into a new backup file. The
+ * password goes to pg_dump in its environment (PGPASSWORD) only. Fails
+ * with a clear message when the pg_dump found on PATH is older than the
+ * server. A failed or empty dump leaves no file. Returns 0 with the
+ * absolute path in path (may be NULL), or -1 with err. */
+int hub_ops_pg_backup_create(const char *data_dir, char *path, size_t pathlen,
+			     char *err, size_t errlen);
+
+/* Reads the whole archive (pg_restore to /dev/null) and checks that it
+ * holds the hub_migrations table's data. Returns 0 or -1 with err. */
+int hub_ops_pg_backup_verify(const char *file, char *err, size_t errlen);
+
+/* Puts a .pgdump back into the configured schema: refuses while a server
+ * holds data_dir or any hubd is connected to the database, or when the
+ * dump is of another schema; backs up the current database first (path in
+ * saved), drops the schema's tables and runs pg_restore in one
+ * transaction. Returns 0 or -1 with err. */
+int hub_ops_pg_backup_restore(const char *data_dir, const char *file,
+			      char *saved, size_t savedlen, char *err,
+			      size_t errlen);
+
+/* For backup_pg.c: makes <data_dir>/backups and a fresh empty 0600
+ * temporary file named after the current time with suffix `sfx`; fills
+ * final and tmp (PATH_MAX each). Returns 0 or -1 with err. */
+int hub_ops_backup_new_file(const char *data_dir, const char *sfx, char *final,
+			    char *tmp, char *err, size_t errlen);
+
+/* For backup_pg.c: fsyncs `tmp`, links it to `final` (never replacing a
+ * file), copies the secret key beside it and fsyncs the directory. The
+ * caller removes tmp. Writes the absolute path into path (may be NULL).
+ * Returns 0 or -1 with err. */
+int hub_ops_backup_publish(const char *data_dir, const char *tmp,
+			   const char *final, char *path, size_t pathlen,
+			   char *err, size_t errlen);
 
 /* Rotation policy: marks in keep[i] (1 keep, 0 delete) which of the n
  * backups taken at time_ms[i] (UTC ms, any order) to keep: the newest of

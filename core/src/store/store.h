@@ -114,4 +114,42 @@ int hub_store_sql_lint(const char *sql, char *why, size_t whylen);
  * NULL on out of memory. */
 char *hub_store_sql_to_pg(const char *sql);
 
+/* ------------------------------------------------------------------------
+ * PostgreSQL for the database server's tools (store_pgtool.c).
+ * --------------------------------------------------------------------- */
+
+/* 1 when [storage] backend (env HUB_STORAGE_BACKEND) is postgresql. Reads
+ * the settings only; the store need not be open. */
+int hub_store_engine_is_pg(void);
+
+/* The configured DSN ([storage] dsn, env HUB_DATABASE_URL, [storage]
+ * postgres_url), or NULL. Borrowed. Never log it: it may hold a password. */
+const char *hub_store_pg_dsn(void);
+
+/* Opens a connection of its own to the configured PostgreSQL database,
+ * with the store's session settings (search_path = the configured schema,
+ * "per-data-dir" resolved against data_dir). Usable with every hub_store_*
+ * and hub_stmt_* call on the calling thread. Owned: hub_store_pg_disconnect.
+ * NULL with one line in err when the DSN is missing or the server
+ * unreachable. */
+hub_db *hub_store_pg_connect(const char *data_dir, char *err, size_t errlen);
+
+/* Closes a connection of hub_store_pg_connect (NULL is a no-op). */
+void hub_store_pg_disconnect(hub_db *db);
+
+/* Where pg_dump and pg_restore must go. */
+typedef struct hub_store_pg_target {
+	char conninfo[4096]; /* key='value' ... of the DSN, no password */
+	char password[512];  /* the DSN's password, "" when it has none */
+	char schema[64];     /* the schema holding the hub's tables */
+	int server_major;    /* the server's major version (15, 16, ...) */
+} hub_store_pg_target;
+
+/* Fills *t for the configured database (connects once to learn the schema
+ * and version). The password stays out of conninfo so that it can be
+ * handed to a tool through its environment only. Returns 0, or -1 with
+ * one line in err (never containing the password). */
+int hub_store_pg_target_get(const char *data_dir, hub_store_pg_target *t,
+			    char *err, size_t errlen);
+
 #endif
