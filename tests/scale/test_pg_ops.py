@@ -281,6 +281,35 @@ def test_backup(root):
         check(rc != 0, f"a truncated dump fails verify ({out.strip()[:120]})")
         os.unlink(bad)
 
+        # a pg_dump older than the server, and one that fails half-way
+        fake = os.path.join(root, "fakebin")
+        os.makedirs(fake, exist_ok=True)
+        with open(os.path.join(fake, "pg_dump"), "w") as f:
+            f.write('#!/bin/sh\nif [ "$1" = --version ]; then\n'
+                    '  echo "pg_dump (PostgreSQL) $FAKE_MAJOR.3"; exit 0\n'
+                    'fi\nwhile [ $# -gt 0 ]; do [ "$1" = -f ] && '
+                    'printf PGDMPhalf > "$2"; shift; done\n'
+                    'echo "pg_dump: error: fake failure" >&2; exit 1\n')
+        os.chmod(os.path.join(fake, "pg_dump"), 0o755)
+        rc, listed = hub.ctl("backup", "list")
+        saved_env = dict(os.environ)
+        os.environ["PATH"] = fake + ":" + os.environ["PATH"]
+        os.environ["FAKE_MAJOR"] = "9"
+        rc, out = hub.ctl("backup", "create")
+        check(rc != 0 and "older than the PostgreSQL" in out,
+              f"an older pg_dump is refused ({out.strip()[:140]})")
+        os.environ["FAKE_MAJOR"] = "99"
+        rc, out = hub.ctl("backup", "create")
+        check(rc != 0 and "fake failure" in out,
+              f"a failing pg_dump is reported ({out.strip()[:140]})")
+        os.environ.clear()
+        os.environ.update(saved_env)
+        rc, out = hub.ctl("backup", "list")
+        left = [f for f in os.listdir(os.path.join(hub.data, "backups"))
+                if f.endswith(".tmp")]
+        check(out == listed and not left,
+              "the failed dumps left no file behind")
+
         # admin API: a backup on PostgreSQL, listed
         root_s = login(hub, "root")
         st, data, _ = hub.req("POST", "/api/v1/admin/backups", {},
