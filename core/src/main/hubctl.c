@@ -6,6 +6,7 @@
  *                       | totp-reset NAME
  *   hubctl -c FILE backup create | list | verify FILE | restore FILE
  *   hubctl -c FILE import-json DIR
+ *   hubctl -c FILE copy-to-pg --from SQLITE_FILE_OR_DATA_DIR
  *   hubctl -c FILE config check
  *   hubctl -c FILE report test
  *
@@ -26,6 +27,7 @@
 #include "identity/identity.h"
 #include "ops/ops.h"
 #include "ops/sentry.h"
+#include "sched/sched.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -42,6 +44,9 @@ static void usage(FILE *to)
 		"totp-reset NAME\n"
 		"  backup create | list | verify FILE | restore FILE\n"
 		"  import-json DIR     the old system's data directory\n"
+		"  copy-to-pg --from PATH  copy an SQLite hub.db (or data "
+		"directory) into\n"
+		"                      the configured PostgreSQL database\n"
 		"  config check\n"
 		"  report test         send a test error report, print its "
 		"id\n");
@@ -71,6 +76,24 @@ static int cmd_import(const char *conf, const char *dir)
 		return 1;
 	}
 	printf("imported %s\n", dir);
+	return 0;
+}
+
+/* `copy-to-pg --from PATH`: the configuration names the PostgreSQL
+ * target; start-up opens it and applies the migrations of the core and
+ * every module, the scheduler's (applied by hubd when its jobs start)
+ * are added here. */
+static int cmd_copy_to_pg(const char *conf, const char *from)
+{
+	char err[1024] = "";
+	int rc = start(conf, HUB_START_CTL);
+	if (rc != 0)
+		return rc;
+	if (hub_sched_migrate(err, sizeof(err)) != 0 ||
+	    hub_ops_copy_to_pg(from, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hubctl: copy-to-pg: %s\n", err);
+		return 1;
+	}
 	return 0;
 }
 
@@ -111,6 +134,9 @@ static int dispatch(const char *conf, int argc, char **argv)
 	if (strcmp(cmd, "report") == 0 && argc == 2 &&
 	    strcmp(argv[1], "test") == 0)
 		return cmd_report_test(conf);
+	if (strcmp(cmd, "copy-to-pg") == 0 && argc == 3 &&
+	    strcmp(argv[1], "--from") == 0)
+		return cmd_copy_to_pg(conf, argv[2]);
 	if (strcmp(cmd, "import-json") == 0 && argc == 2)
 		return cmd_import(conf, argv[1]);
 	if (strcmp(cmd, "config") == 0 && argc == 2 &&

@@ -369,8 +369,8 @@ static int others_connected(hub_db *db, char *err, size_t errlen)
 	return 0;
 }
 
-/* Drops every table, view and sequence of the current schema (one DO
- * statement: all or nothing). */
+/* Drops every table, view, sequence and function of the current schema
+ * (one DO statement: all or nothing). */
 static int drop_tables(hub_db *db, char *err, size_t errlen)
 {
 	static const char sql[] =
@@ -383,7 +383,11 @@ static int drop_tables(hub_db *db, char *err, size_t errlen)
 	    "%I CASCADE' WHEN 'm' THEN 'DROP MATERIALIZED VIEW IF EXISTS %I "
 	    "CASCADE' WHEN 'S' THEN 'DROP SEQUENCE IF EXISTS %I CASCADE' ELSE "
 	    "'DROP TABLE IF EXISTS %I CASCADE' END, r.relname); END LOOP; "
-	    "END$$";
+	    "FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN "
+	    "pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = "
+	    "current_schema() LOOP "
+	    "EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', r.f); "
+	    "END LOOP; END$$";
 	if (hub_store_exec(db, sql) != HUB_DB_OK) {
 		db_err(db, err, errlen);
 		return -1;

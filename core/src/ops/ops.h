@@ -140,6 +140,20 @@ int hub_ops_register_jobs(void);
  * one error line to stderr. Returns the process exit code (0 or 1). */
 int hub_ops_backup_cmd(const char *data_dir, int argc, char **argv);
 
+/* ============================================================ copy-to-pg */
+
+/* `hubctl copy-to-pg --from PATH` (copy_pg.c): copies the SQLite database
+ * PATH (a hub.db file or a data directory holding one) into the store
+ * this process has open, which must be PostgreSQL with every migration
+ * applied. Refuses while a server holds the source's data directory, when
+ * a module's schema version differs between the two, when the target
+ * holds any data (tables named *_meta, which migrations seed, excepted)
+ * or its secret-key check differs from the source's. Copies in one
+ * transaction, sets identity counters past the copied ids, compares the
+ * row counts and prints one line per table and a summary to stdout.
+ * Returns 0, or -1 with one line in err (nothing copied). */
+int hub_ops_copy_to_pg(const char *from, char *err, size_t errlen);
+
 /* ================================================================= import */
 
 /* The modules' part of an import, as the host hands it over (ops knows
