@@ -68,6 +68,7 @@ class Hub:
         with open(self.conf, "w") as f:
             f.write(f"""[server]
 listen = 127.0.0.1:{self.port}
+trusted_proxies = 127.0.0.1
 data_dir = {self.data}
 module_dir = {MODULES}
 timezone = Europe/Berlin
@@ -118,9 +119,9 @@ consultants = Anna:anna,Ben:ben
                 self.proc.wait()
         self.proc = None
 
-    def req(self, method, path, body=None, sess=None):
+    def req(self, method, path, body=None, sess=None, client=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = {}
+        h = {"X-Forwarded-For": client} if client else {}
         if body is not None:
             h["Content-Type"] = "application/json"
             body = json.dumps(body)
@@ -367,13 +368,57 @@ def test_backup(root):
         hub.stop()
 
 
+# ----------------------------------------------------------------- lockout
+
+def try_login(hub, name, pw, client):
+    st, _, _ = hub.req("POST", "/api/v1/auth/login",
+                       {"username": name, "password": pw}, client=client)
+    return st
+
+
+def test_lockout(root):
+    """The lockout counters are rows of auth_failures in the shared
+    database: failures on A and on B add up, and a lock made on A holds
+    on B."""
+    storage = ("backend = postgresql\n"
+               f"dsn = {os.environ['HUB_PG_DSN']}\nschema = lockout")
+    a, b = Hub(root, "la", storage), Hub(root, "lb", storage)
+    try:
+        check(a.start() and b.start(), "two hubd on one PostgreSQL")
+        add_user(a, "erin", "staff")
+        add_user(a, "root", "admin")
+        x, y = "198.51.100.7", "203.0.113.9"
+        codes = [try_login((a, b)[i % 2], "erin", "wrong-pw", x)
+                 for i in range(4)]
+        check(codes == [401] * 4, f"4 wrong passwords, 2 on A, 2 on B "
+              f"({codes})")
+        st = try_login(a, "erin", "wrong-pw", x)
+        check(st in (401, 423), f"a 5th wrong password, on A ({st})")
+        # per-server counts (A 3, B 2) would lock nothing
+        st = try_login(b, "erin", "pw-erin-Secret1", x)
+        check(st == 423, f"B refuses the right password from that "
+              f"address: the 5 failures on A and B added up ({st})")
+        st = try_login(b, "erin", "pw-erin-Secret1", y)
+        check(st == 200, f"from another address B signs erin in ({st})")
+        root_s = login(a, "root")
+        st, data, _ = a.req("POST", "/api/v1/admin/users/erin/unlock", {},
+                            sess=root_s)
+        check(st in (200, 204), f"admin unlock on A ({st} {data[:80]})")
+        st = try_login(b, "erin", "pw-erin-Secret1", x)
+        check(st == 200, f"B signs erin in from the first address "
+              f"after A's unlock ({st})")
+    finally:
+        a.stop()
+        b.stop()
+
+
 # -------------------------------------------------------------------- main
 
 def main():
     root = tempfile.mkdtemp(prefix="hub-pgops-")
     try:
         {"backup": test_backup, "copy": test_copy,
-         "import": test_import}[WHAT](root)
+         "import": test_import, "lockout": test_lockout}[WHAT](root)
     finally:
         if not os.environ.get("HUB_KEEP_TEST_TMP"):
             subprocess.run(["rm", "-rf", root])
