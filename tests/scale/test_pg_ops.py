@@ -412,13 +412,119 @@ def test_lockout(root):
         b.stop()
 
 
+# -------------------------------------------------------------- redis auth
+
+R_PW, R_ACL_PW = "R3dis-only-AUTH-x1", "Acl@user-pw/9"
+
+
+def redis_keys(port, db):
+    p = subprocess.run(["redis-cli", "-p", str(port), "--no-auth-warning",
+                        "-a", R_PW, "-n", str(db), "--scan"],
+                       capture_output=True, text=True)
+    return [k for k in p.stdout.split() if k]
+
+
+def redis_check(hub):
+    st, data, _ = hub.req("GET", "/health")
+    try:
+        return json.loads(data).get("checks", {}).get("redis", {})
+    except ValueError:
+        return {}
+
+
+def set_redis_url(hub, url):
+    with open(hub.conf) as f:
+        text = f.read()
+    text = text.split("[redis]\n")[0]
+    with open(hub.conf, "w") as f:
+        f.write(text + f"[redis]\nurl = {url}\n")
+
+
+def test_redisauth(root):
+    port = free_port()
+    conf = os.path.join(root, "redis-auth.conf")
+    with open(conf, "w") as f:
+        f.write(f"bind 127.0.0.1\nport {port}\nsave \"\"\n"
+                f"appendonly no\ndir {root}\nrequirepass {R_PW}\n"
+                f"user hubacl on >{R_ACL_PW} ~* &* +@all\n")
+    srv = subprocess.Popen(["redis-server", conf], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    hub = Hub(root, "ra", "backend = sqlite")
+    try:
+        for _ in range(50):
+            if subprocess.run(["redis-cli", "-p", str(port), "ping"],
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        p = subprocess.run(["redis-cli", "-p", str(port), "set", "k", "v"],
+                           capture_output=True, text=True)
+        check("NOAUTH" in p.stdout + p.stderr,
+              "redis-server refuses commands without AUTH")
+
+        # password only, database 3
+        set_redis_url(hub, f"redis://:{R_PW}@127.0.0.1:{port}/3")
+        check(hub.start(), "hubd started with redis://:PASSWORD@host/3")
+        add_user(hub, "fay", "staff")
+        check(login(hub, "fay") is not None, "fay signs in")
+        rc = redis_check(hub)
+        check(rc.get("status") == "ok", f"/health redis ok ({rc})")
+        keys3 = redis_keys(port, 3)
+        check(len(keys3) > 0 and not redis_keys(port, 0),
+              f"the rate-limit keys are in database 3 only ({keys3[:3]})")
+        hub.stop()
+
+        # an ACL user with a %-encoded password ('@' and '/')
+        enc = R_ACL_PW.replace("@", "%40").replace("/", "%2F")
+        set_redis_url(hub, f"redis://hubacl:{enc}@127.0.0.1:{port}/2")
+        check(hub.start(), "hubd started with redis://USER:PASSWORD@host/2")
+        login(hub, "fay")
+        rc = redis_check(hub)
+        check(rc.get("status") == "ok" and redis_keys(port, 2),
+              f"ACL user: /health redis ok, keys in database 2 ({rc})")
+        hub.stop()
+
+        # a wrong password: degraded, never a 500, never the password
+        set_redis_url(hub, f"redis://:not-the-{R_PW}@127.0.0.1:{port}/0")
+        check(hub.start(), "hubd starts with a wrong Redis password")
+        st = login(hub, "fay")
+        check(st is not None, "signing in still works (per-process limits)")
+        rc = redis_check(hub)
+        check(rc.get("status") == "degraded" and "AUTH" in
+              rc.get("detail", ""), f"/health names the AUTH failure ({rc})")
+        hub.stop()
+        log = hub.logtext()
+        check(R_PW not in log and "Acl@user" not in log and
+              "Acl%40user" not in log,
+              "no Redis password in hubd's log")
+
+        # rediss:// is refused by --check in one line
+        set_redis_url(hub, f"rediss://:{R_PW}@127.0.0.1:{port}/0")
+        p = subprocess.run([HUBD, "-c", hub.conf, "--check"],
+                           capture_output=True, text=True, env=clean_env())
+        err = p.stderr.strip()
+        check(p.returncode != 0 and "rediss://" in err and "TLS" in err
+              and len(err.splitlines()) == 1 and R_PW not in err,
+              f"hubd --check refuses rediss:// ({p.returncode}: {err})")
+        set_redis_url(hub, f"redis://{R_PW}@127.0.0.1:{port}/0")
+        p = subprocess.run([HUBD, "-c", hub.conf, "--check"],
+                           capture_output=True, text=True, env=clean_env())
+        check(p.returncode != 0 and R_PW not in p.stderr,
+              f"user information without ':' is refused, without echoing "
+              f"it ({p.stderr.strip()[:120]})")
+    finally:
+        hub.stop()
+        srv.terminate()
+        srv.wait()
+
+
 # -------------------------------------------------------------------- main
 
 def main():
     root = tempfile.mkdtemp(prefix="hub-pgops-")
     try:
         {"backup": test_backup, "copy": test_copy,
-         "import": test_import, "lockout": test_lockout}[WHAT](root)
+         "import": test_import, "lockout": test_lockout,
+         "redisauth": test_redisauth}[WHAT](root)
     finally:
         if not os.environ.get("HUB_KEEP_TEST_TMP"):
             subprocess.run(["rm", "-rf", root])

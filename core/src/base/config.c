@@ -417,7 +417,15 @@ static int chk_redis_url(const char *v, char *why, size_t n)
 {
 	if (!strncmp(v, "redis://", 8) || !strncmp(v, "unix:", 5))
 		return 0;
-	snprintf(why, n, "must be a redis://host:port/db URL");
+	if (!strncmp(v, "rediss://", 9)) {
+		snprintf(why, n,
+			 "rediss:// (TLS) is not supported by this build "
+			 "(hiredis without TLS); use redis:// through a local "
+			 "TLS tunnel (stunnel, spiped)");
+		return -1;
+	}
+	snprintf(why, n,
+		 "must be a redis://[[USER]:PASSWORD@]HOST:PORT/DB URL");
 	return -1;
 }
 

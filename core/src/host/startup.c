@@ -171,7 +171,8 @@ int hub_startup(const char *conf_path, int mode, char *err, size_t errlen)
 		/* validate calendar settings, modules and their settings;
 		 * write nothing (the data directory may not exist yet);
 		 * a PostgreSQL server must answer */
-		if (hub_store_probe(err, errlen) != 0)
+		if (hub_store_probe(err, errlen) != 0 ||
+		    hub_redis_url_check(err, errlen) != 0)
 			return 2;
 		if (hub_cal_init(err, errlen) != 0 ||
 		    hub_wh_init(err, errlen) != 0)

@@ -7,6 +7,9 @@
  * the thread's context and marks Redis down for a second: callers then get
  * "unavailable" at once instead of each waiting for a time-out, and the
  * first call after that second tries again. A success marks it up.
+ * A password of the URL is sent with AUTH (with the ACL user when one is
+ * given) on every new connection, the listener's too, then SELECT of the
+ * database number; it is never formatted into a message or a log line.
  *
  * Invalidations. hub_cache_invalidate(ns) on one server publishes ns on
  * channel hub:invalidate; a listener thread on every server subscribes and
@@ -22,6 +25,7 @@
 #include "base/log.h"
 #include "cache/cache.h"
 
+#include <ctype.h>
 #include <hiredis.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,9 +40,11 @@ static struct {
 	char host[256];
 	int port;
 	int dbnum;
-	int up;		      /* last command succeeded */
-	int64_t retry_at;     /* while down: no attempt before this (ms) */
-	char why[160];	      /* last failure */
+	char user[128];	  /* ACL user of the URL, "" = default */
+	char pass[512];	  /* password of the URL, "" = no AUTH; never logged */
+	int up;		  /* last command succeeded */
+	int64_t retry_at; /* while down: no attempt before this (ms) */
+	char why[160];	  /* last failure */
 	pthread_mutex_t lock; /* guards why */
 	pthread_t listener;
 	int listening;
@@ -78,16 +84,73 @@ int64_t hub_redis_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Parses redis://[user:pass@]host[:port][/db]. Returns 0 or -1. */
+/* Copies n bytes of `in` into out (outlen) decoding %XX. Returns 0, or -1
+ * when too long or malformed. */
+static int pct_decode(const char *in, size_t n, char *out, size_t outlen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)in[i];
+		if (c == '%') {
+			char hex[3];
+			if (i + 2 >= n || !isxdigit((unsigned char)in[i + 1]) ||
+			    !isxdigit((unsigned char)in[i + 2]))
+				return -1;
+			hex[0] = in[i + 1];
+			hex[1] = in[i + 2];
+			hex[2] = 0;
+			c = (int)strtol(hex, NULL, 16);
+			i += 2;
+		}
+		if (k + 1 >= outlen)
+			return -1;
+		out[k++] = (char)c;
+	}
+	out[k] = 0;
+	return 0;
+}
+
+/* Parses redis://[[user]:password@]host[:port][/db] into g (the password
+ * %-decoded). rediss:// (TLS) is refused: Debian 12's hiredis 0.14 has no
+ * TLS. Returns 0 or -1 with one line in err that never holds the
+ * password. */
 static int parse_url(const char *url, char *err, size_t errlen)
 {
-	const char *p = url + 8, *at, *slash, *colon;
+	const char *p = url + 8, *at, *slash, *colon, *end;
 	size_t hl;
+	g.user[0] = g.pass[0] = 0;
+	if (strncmp(url, "rediss://", 9) == 0) {
+		snprintf(err, errlen,
+			 "[redis] url: rediss:// (TLS) is not supported by "
+			 "this build (hiredis without TLS); reach Redis "
+			 "through a local TLS tunnel (stunnel, spiped) with "
+			 "redis://");
+		return -1;
+	}
 	if (strncmp(url, "redis://", 8) != 0)
 		goto bad;
-	at = strchr(p, '@');
-	if (at)
-		p = at + 1; /* AUTH is not supported yet: see docs */
+	end = p + strcspn(p, "/");
+	at = memrchr(p, '@', (size_t)(end - p)); /* the last: '@' may be in
+						     the password */
+	if (at) {
+		const char *sep = memchr(p, ':', (size_t)(at - p));
+		if (!sep || sep + 1 == at) {
+			snprintf(err, errlen,
+				 "[redis] url: user information without a "
+				 "password (redis://:PASSWORD@host or "
+				 "redis://USER:PASSWORD@host)");
+			return -1;
+		}
+		if (pct_decode(p, (size_t)(sep - p), g.user, sizeof(g.user)) ||
+		    pct_decode(sep + 1, (size_t)(at - sep - 1), g.pass,
+			       sizeof(g.pass))) {
+			snprintf(err, errlen,
+				 "[redis] url: user or password too long or "
+				 "badly %%-encoded");
+			return -1;
+		}
+		p = at + 1;
+	}
 	slash = strchr(p, '/');
 	colon = memchr(p, ':', slash ? (size_t)(slash - p) : strlen(p));
 	hl = colon ? (size_t)(colon - p)
@@ -97,12 +160,14 @@ static int parse_url(const char *url, char *err, size_t errlen)
 	memcpy(g.host, p, hl);
 	g.host[hl] = 0;
 	g.port = colon ? atoi(colon + 1) : 6379;
-	g.dbnum = slash ? atoi(slash + 1) : 0;
+	g.dbnum = slash && slash[1] ? atoi(slash + 1) : 0;
 	if (g.port <= 0 || g.port > 65535 || g.dbnum < 0)
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "[redis] url: must be redis://host:port/db");
+	snprintf(err, errlen,
+		 "[redis] url: must be redis://[[USER]:PASSWORD@]HOST[:PORT]"
+		 "[/DB]");
 	return -1;
 }
 
@@ -140,6 +205,24 @@ static redisContext *connect_new(char *why, size_t whylen)
 		return NULL;
 	}
 	redisSetTimeout(c, rt);
+	if (g.pass[0]) {
+		/* the password goes as an argument of its own, never into a
+		 * formatted string or a message */
+		const char *argv[3] = {"AUTH", g.user, g.pass};
+		int argc = g.user[0] ? 3 : 2;
+		if (argc == 2)
+			argv[1] = g.pass;
+		r = redisCommandArgv(c, argc, argv, NULL);
+		if (!r || r->type == REDIS_REPLY_ERROR) {
+			snprintf(why, whylen, "AUTH refused%s%.80s",
+				 r && r->str ? ": " : "",
+				 r && r->str ? r->str : "");
+			freeReplyObject(r);
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
 	if (g.dbnum > 0) {
 		r = redisCommand(c, "SELECT %d", g.dbnum);
 		if (!r || r->type == REDIS_REPLY_ERROR) {
@@ -292,6 +375,20 @@ static void *listener_main(void *arg)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* See redis.h. */
+int hub_redis_url_check(char *err, size_t errlen)
+{
+	const char *url = hub_conf_get("redis", "url");
+	int rc;
+	if (!url || !*url)
+		url = hub_conf_get("cache", "redis_url");
+	if (!url || !*url)
+		return 0;
+	rc = parse_url(url, err, errlen);
+	explicit_bzero(g.pass, sizeof(g.pass));
+	return rc;
+}
+
 int hub_redis_start(char *err, size_t errlen)
 {
 	const char *url = hub_conf_get("redis", "url");
@@ -324,4 +421,5 @@ void hub_redis_stop(void)
 	__atomic_add_fetch(&g.epoch, 1, __ATOMIC_RELAXED);
 	ctx_set(NULL);
 	g.enabled = 0;
+	explicit_bzero(g.pass, sizeof(g.pass));
 }

@@ -19,11 +19,19 @@
 #include <stdint.h>
 
 /* Reads [redis] url. Without one the service stays off (every call
- * answers "unavailable" at once). With one, installs the rate-limit
+ * answers "unavailable" at once). A password in the URL is sent with AUTH
+ * (user and password for a Redis 6 ACL user) on every new connection,
+ * before SELECT of the database number. With one, installs the rate-limit
  * backend and the cache broadcast and starts the invalidation listener.
  * Returns 0, or -1 with err for a malformed URL (Redis being down is not
  * an error: it is retried). */
 int hub_redis_start(char *err, size_t errlen);
+
+/* Validates [redis] url without connecting (hubd --check): the form
+ * redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]; rediss:// is refused (this
+ * build's hiredis has no TLS). Returns 0 (also without a URL), or -1 with
+ * one line in err, never holding the password. */
+int hub_redis_url_check(char *err, size_t errlen);
 
 /* Stops the listener and closes every connection. */
 void hub_redis_stop(void);
