@@ -129,6 +129,10 @@ static int run_tool(char *const argv[], const char *password, int keep_out,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
+	/* none of hubd's sockets or files reach the tool */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (e != 0) {
