@@ -343,10 +343,29 @@ def test_backup(root):
                        "SELECT 1")  # no password: must fail (scram)
         check(rc != 0, "libpq without the password is refused")
 
+        sq = os.path.join(hub.data, "backups",
+                          "hub-20200101T000000.000Z.db")
+        with open(sq, "wb") as f:
+            f.write(b"SQLite format 3\0")
+        rc, out = hub.ctl("backup", "restore", sq)
+        check(rc != 0 and "copy-to-pg" in out,
+              f"an SQLite backup is not restored into PostgreSQL "
+              f"({out.strip()[:120]})")
+        os.unlink(sq)
         rc, out = hub.ctl("backup", "restore", path)
         check(rc != 0 and ("in use" in out or "connection" in out),
               f"restore refused while hubd runs ({out.strip()[:140]})")
         hub.stop()
+        other = Hub(root, "pgb2", f"backend = postgresql\ndsn = {dsn}\n"
+                    "schema = hubpw")
+        with open(other.conf, "a") as f:
+            f.write(MODS_ANALYTICS)
+        check(other.start(), "a second server on the same database")
+        rc, out = hub.ctl("backup", "restore", path)
+        check(rc != 0 and "hubd connection" in out,
+              f"restore refused while another server is connected "
+              f"({out.strip()[:140]})")
+        other.stop()
         rc, out = hub.ctl("backup", "restore", path)
         check(rc == 0 and "restored from" in out,
               f"hubctl backup restore ({out.strip()[:200]})")

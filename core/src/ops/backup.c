@@ -606,6 +606,14 @@ int hub_ops_backup_restore(const char *data_dir, const char *file, char *saved,
 	if (hub_store_engine_is_pg())
 		return hub_ops_pg_backup_restore(data_dir, file, saved,
 						 savedlen, err, errlen);
+	if (strlen(file) > 7 &&
+	    strcmp(file + strlen(file) - 7, HUB_OPS_PG_SUFFIX) == 0) {
+		snprintf(err, errlen,
+			 "%s is a PostgreSQL dump: restore it with [storage] "
+			 "backend = postgresql",
+			 file);
+		return -1;
+	}
 	fd = lock_data_dir(data_dir, err, errlen);
 	if (fd < 0)
 		return -1;

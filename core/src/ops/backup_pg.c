@@ -454,6 +454,14 @@ int hub_ops_pg_backup_restore(const char *data_dir, const char *file,
 	memset(&t, 0, sizeof(t));
 	if (saved && savedlen)
 		saved[0] = 0;
+	if (strlen(file) < 8 ||
+	    strcmp(file + strlen(file) - 7, HUB_OPS_PG_SUFFIX) != 0) {
+		snprintf(err, errlen,
+			 "%s is not a PostgreSQL dump (*%s); SQLite data is "
+			 "moved with hubctl copy-to-pg",
+			 file, HUB_OPS_PG_SUFFIX);
+		return -1;
+	}
 	if (hub_ops_server_lock(data_dir, err, errlen) != 0)
 		return -1;
 	locked = 1;
