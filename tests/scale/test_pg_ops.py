@@ -292,7 +292,10 @@ def test_backup(root):
         with open(os.path.join(fake, "pg_dump"), "w") as f:
             f.write('#!/bin/sh\nif [ "$1" = --version ]; then\n'
                     '  echo "pg_dump (PostgreSQL) $FAKE_MAJOR.3"; exit 0\n'
-                    'fi\nwhile [ $# -gt 0 ]; do [ "$1" = -f ] && '
+                    'fi\necho "$@" > "$FAKE_ARGS"\n'
+                    '[ "$PGPASSWORD" = "$FAKE_WANT" ] && '
+                    'echo PGPASSWORD-set >> "$FAKE_ARGS"\n'
+                    'while [ $# -gt 0 ]; do [ "$1" = -f ] && '
                     'printf PGDMPhalf > "$2"; shift; done\n'
                     'echo "pg_dump: error: fake failure" >&2; exit 1\n')
         os.chmod(os.path.join(fake, "pg_dump"), 0o755)
@@ -304,9 +307,17 @@ def test_backup(root):
         check(rc != 0 and "older than the PostgreSQL" in out,
               f"an older pg_dump is refused ({out.strip()[:140]})")
         os.environ["FAKE_MAJOR"] = "99"
+        os.environ["FAKE_ARGS"] = os.path.join(root, "fake-args")
+        os.environ["FAKE_WANT"] = PW
         rc, out = hub.ctl("backup", "create")
         check(rc != 0 and "fake failure" in out,
               f"a failing pg_dump is reported ({out.strip()[:140]})")
+        with open(os.environ["FAKE_ARGS"]) as f:
+            args = f.read()
+        check(PW not in args and "PGPASSWORD-set" in args
+              and "-Fc" in args,
+              f"pg_dump got the password in PGPASSWORD, not in its "
+              f"arguments ({args.splitlines()[0][:120]})")
         os.environ.clear()
         os.environ.update(saved_env)
         rc, out = hub.ctl("backup", "list")
