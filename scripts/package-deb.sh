@@ -75,6 +75,7 @@ Package: hub
 Architecture: any
 Depends: \${shlibs:Depends}, \${misc:Depends}, adduser
 Recommends: nginx
+Suggests: postgresql-client
 Description: Business Hub booking server
  The booking server of the office: consultants' appointment slots, bookings,
  customers and their history, Google Calendar synchronisation, user
