@@ -394,6 +394,21 @@ def test_backup(root):
         check(nid is not None and nid not in before,
               f"a new booking after the restore gets a fresh id ({nid})")
         check(PW not in hub.logtext(), "the password is not in hubd's log")
+        hub.stop()
+
+        # disaster recovery: the schema is gone, a fresh one is restored
+        rc, out = psql(os.environ["HUB_PG_ADMIN_DSN"],
+                       f"DROP SCHEMA hubpw CASCADE; CREATE SCHEMA hubpw "
+                       f"AUTHORIZATION {PW_ROLE}")
+        check(rc == 0, f"the schema dropped and made again ({out[:80]})")
+        rc, out = hub.ctl("backup", "restore", path)
+        check(rc == 0 and "previous database saved" not in out,
+              f"restore into an empty schema, nothing to save first "
+              f"({out.strip()[:160]})")
+        check(hub.start(), "hubd starts on it")
+        alice = login(hub, "alice")
+        check(alice is not None and bookings(hub, alice) == before,
+              "the bookings of the backup are back")
     finally:
         hub.stop()
 

@@ -373,6 +373,24 @@ static int others_connected(hub_db *db, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 when the current schema has a hub_migrations table, 0 when not, -1
+ * on error. */
+static int has_hub_tables(hub_db *db, char *err, size_t errlen)
+{
+	hub_stmt *st = NULL;
+	int rc = -1;
+	if (hub_store_prepare(db,
+			      "SELECT to_regclass('hub_migrations') IS NOT "
+			      "NULL",
+			      &st) == HUB_DB_OK &&
+	    hub_stmt_step(st) == HUB_DB_ROW)
+		rc = hub_col_int(st, 0) ? 1 : 0;
+	else
+		db_err(db, err, errlen);
+	hub_stmt_finalize(st);
+	return rc;
+}
+
 /* Drops every table, view, sequence and function of the current schema
  * (one DO statement: all or nothing). */
 static int drop_tables(hub_db *db, char *err, size_t errlen)
@@ -448,7 +466,7 @@ int hub_ops_pg_backup_restore(const char *data_dir, const char *file,
 				      NULL};
 	hub_db *db = NULL;
 	tool_out o;
-	int rc = -1, locked = 0;
+	int rc = -1, locked = 0, has;
 
 	lpath[0] = 0;
 	memset(&t, 0, sizeof(t));
@@ -480,7 +498,12 @@ int hub_ops_pg_backup_restore(const char *data_dir, const char *file,
 	db = hub_store_pg_connect(data_dir, err, errlen);
 	if (!db || others_connected(db, err, errlen) != 0)
 		goto out;
-	if (hub_ops_pg_backup_create(data_dir, saved, savedlen, err, errlen)) {
+	has = has_hub_tables(db, err, errlen);
+	if (has < 0)
+		goto out;
+	/* an empty schema (a new database after a loss) has nothing to save */
+	if (has &&
+	    hub_ops_pg_backup_create(data_dir, saved, savedlen, err, errlen)) {
 		char why[600];
 		snprintf(why, sizeof(why), "%s", err);
 		snprintf(err, errlen,

@@ -89,9 +89,11 @@ int hub_ops_pg_backup_verify(const char *file, char *err, size_t errlen);
 
 /* Puts a .pgdump back into the configured schema: refuses while a server
  * holds data_dir or any hubd is connected to the database, or when the
- * dump is of another schema; backs up the current database first (path in
- * saved), drops the schema's tables and runs pg_restore in one
- * transaction. Returns 0 or -1 with err. */
+ * dump is of another schema or not a .pgdump; backs up the current
+ * database first (path in saved; "" when the schema has no hub_migrations
+ * table, so there is nothing to save), drops the schema's tables and
+ * functions and runs pg_restore in one transaction. Returns 0 or -1 with
+ * err. */
 int hub_ops_pg_backup_restore(const char *data_dir, const char *file,
 			      char *saved, size_t savedlen, char *err,
 			      size_t errlen);
