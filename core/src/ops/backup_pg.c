@@ -192,6 +192,8 @@ out:
 	}
 	free(errbuf);
 	free(env);
+	if (own)
+		explicit_bzero(own, strlen(own));
 	free(own);
 	return rc;
 }
