@@ -409,6 +409,26 @@ def test_backup(root):
         alice = login(hub, "alice")
         check(alice is not None and bookings(hub, alice) == before,
               "the bookings of the backup are back")
+
+        # the daily job (run now): a dump, then rotation keeps the newest
+        # of the day (as with SQLite)
+        bdir = os.path.join(hub.data, "backups")
+        old_dumps = sorted(f for f in os.listdir(bdir)
+                           if f.endswith(".pgdump"))
+        root_s = login(hub, "root")
+        st, data, _ = hub.req("POST", "/api/v1/admin/jobs/backup/run"
+                              "?module=core", {}, sess=root_s)
+        now = old_dumps
+        for _ in range(100):
+            now = sorted(f for f in os.listdir(bdir)
+                         if f.endswith(".pgdump"))
+            if now and now[-1] not in old_dumps and len(now) == 1:
+                break  # dumped, then rotated
+            time.sleep(0.2)
+        check(st == 202 and len(old_dumps) > 1 and len(now) == 1
+              and now[0] not in old_dumps,
+              f"the daily job on PostgreSQL dumped and rotated "
+              f"({len(old_dumps)} dumps of today -> {now})")
     finally:
         hub.stop()
 
