@@ -20,6 +20,12 @@
 
 /* ============================================================ server lock */
 
+/* Opens and write-locks <data_dir>/hub.lock for the caller alone (an
+ * open-file-description lock, so it conflicts with hub_ops_server_lock
+ * even in this process; the error names the holder's pid). Returns the
+ * descriptor, which the caller closes to unlock, or -1 with err. */
+int hub_ops_dir_lock(const char *data_dir, char *err, size_t errlen);
+
 /* Takes the exclusive lock on <data_dir>/hub.lock (an open-file-description
  * fcntl lock, held until hub_ops_server_unlock or process exit) and writes
  * the pid into the file. hubd calls it at start-up; `backup restore`
@@ -98,15 +104,15 @@ int hub_ops_pg_backup_restore(const char *data_dir, const char *file,
 			      char *saved, size_t savedlen, char *err,
 			      size_t errlen);
 
-/* For backup_pg.c: makes <data_dir>/backups and a fresh empty 0600
+/* For backup.c and backup_pg.c: makes <data_dir>/backups and a fresh empty 0600
  * temporary file named after the current time with suffix `sfx`; fills
  * final and tmp (PATH_MAX each). Returns 0 or -1 with err. */
 int hub_ops_backup_new_file(const char *data_dir, const char *sfx, char *final,
 			    char *tmp, char *err, size_t errlen);
 
-/* For backup_pg.c: fsyncs `tmp`, links it to `final` (never replacing a
- * file), copies the secret key beside it and fsyncs the directory. The
- * caller removes tmp. Writes the absolute path into path (may be NULL).
+/* For backup.c and backup_pg.c: fsyncs `tmp`, links it to `final` (never
+ * replacing a file), copies the secret key beside it and fsyncs the directory.
+ * The caller removes tmp. Writes the absolute path into path (may be NULL).
  * Returns 0 or -1 with err. */
 int hub_ops_backup_publish(const char *data_dir, const char *tmp,
 			   const char *final, char *path, size_t pathlen,
@@ -130,6 +136,10 @@ int hub_ops_backup_rotate(const char *data_dir, int keep_daily, int keep_weekly,
 /* Parses a backup file name ("hub-20261128T004512.123Z.db", no directory)
  * into UTC milliseconds. Returns 0 or -1 when the name is not one. */
 int hub_ops_backup_name_time(const char *name, int64_t *time_ms);
+
+/* Writes the backup file name for the current time with suffix `sfx`
+ * (".db", ".pgdump") into out (at least 40 bytes). Cannot fail. */
+void hub_ops_backup_name_now(const char *sfx, char *out, size_t n);
 
 /* Registers the daily backup job ("core"/"backup") with the scheduler,
  * reading [backup] daily_at (default 03:00), keep_daily (7), keep_weekly (4),
