@@ -174,9 +174,11 @@ static const char mig1_pg[] =
     " (created_at);";
 
 /* Calendar feeds: one row per user who asked for a feed URL; only the
- * SHA-256 of the token is kept (booking_feed.c). */
+ * SHA-256 of the token is kept (booking_feed.c). user_id is the user's id,
+ * not a new one: NOT NULL before PRIMARY KEY tells the portability check
+ * so (the same table on both engines; older databases are unchanged). */
 static const char mig2[] = "CREATE TABLE booking_feeds ("
-			   " user_id BIGINT PRIMARY KEY,"
+			   " user_id BIGINT NOT NULL PRIMARY KEY,"
 			   " generation BIGINT NOT NULL,"
 			   " token_hash TEXT NOT NULL UNIQUE,"
 			   " created_at BIGINT NOT NULL);";
