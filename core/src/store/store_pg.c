@@ -20,7 +20,11 @@
  * booking module's slot lock rows) make writers of one slot wait for each
  * other instead of both running to a conflict. Writers of one process
  * queue on the front end's write lock, so conflicts (retried) only arise
- * between servers.
+ * between servers. A transaction that serialises itself with a row lock
+ * it takes first (hub_store_transaction_rowlocked: a booking) runs at READ
+ * COMMITTED outside that queue instead: bookings of different slots run
+ * and commit concurrently (their commits share WAL flushes), and no
+ * optimistic check can abort them.
  *
  * Errors. SQLSTATE class 23 (unique, foreign key, check, not null) is
  * HUB_DB_ECONSTRAINT; 40001 (serialization) and 40P01 (deadlock), lock
@@ -778,6 +782,11 @@ const store_backend hub_store_backend_pg = {
      * transactions as if run one after another. SERIALIZABLE keeps that
      * promise; its conflicts (40001) are retried by the front end. */
     .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    /* a transaction whose first statement locks the row all its
+     * competitors lock (hub_store_transaction_rowlocked): every later
+     * statement's snapshot includes what the lock's previous holder
+     * committed, so the row lock alone makes it exact */
+    .begin_rowlocks_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
     /* writers of one process queue in process (as on SQLite): they
      * would only meet each other's conflicts and retry; servers of a
      * cluster still write concurrently, serialised by PostgreSQL */
