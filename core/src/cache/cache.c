@@ -235,10 +235,30 @@ void hub_cache_set_broadcast(void (*fn)(const char *ns))
 	__atomic_store_n(&g_broadcast, fn, __ATOMIC_RELEASE);
 }
 
+/* Invalidations so far (starts at 1: 0 means "not listening"), and
+ * whether other servers' invalidations arrive. */
+static uint64_t g_epoch = 1;
+static int g_listening;
+
+void hub_cache_set_listening(int on)
+{
+	__atomic_store_n(&g_listening, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t hub_cache_epoch(void)
+{
+	if (!__atomic_load_n(&g_listening, __ATOMIC_SEQ_CST))
+		return 0;
+	return __atomic_load_n(&g_epoch, __ATOMIC_SEQ_CST);
+}
+
 /* Drops every entry of namespace `ns` (every entry when ns is NULL). */
 void hub_cache_invalidate_local(const char *ns)
 {
 	size_t nl = ns ? strlen(ns) + 1 : 0;
+	/* first: a reader that saw the old epoch must not keep a copy read
+	 * before this invalidation */
+	__atomic_add_fetch(&g_epoch, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&g_cache.lock);
 	for (entry *e = g_cache.head, *next; e; e = next) {
 		next = e->next;
