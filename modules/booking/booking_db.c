@@ -8,6 +8,7 @@
  */
 #include "booking_mod.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,55 @@ int booking_db_gen(hub_db *db, int64_t *gen)
 	return rc == HUB_DB_ROW || rc == HUB_DB_DONE
 		   ? HUB_DB_OK
 		   : (rc < 0 ? rc : HUB_DB_ERROR);
+}
+
+/* The copy of booking_db_gen_cached: the value, the cache epoch before
+ * it was read and when (monotonic ms). */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t epoch; /* 0 = no copy */
+	int64_t gen;
+	int64_t read_ms;
+} g_gen = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int booking_db_gen_cached(hub_db *db, int64_t *gen)
+{
+	uint64_t epoch =
+	    HUB_API_HAS(BOOKING_API, cache_epoch) && BOOKING_API->cache_epoch
+		? BOOKING_API->cache_epoch()
+		: 0;
+	int64_t now = mono_ms();
+	int hit = 0, rc;
+
+	if (epoch) {
+		pthread_mutex_lock(&g_gen.lock);
+		if (g_gen.epoch == epoch &&
+		    now - g_gen.read_ms < BOOKING_GEN_COPY_MS) {
+			*gen = g_gen.gen;
+			hit = 1;
+		}
+		pthread_mutex_unlock(&g_gen.lock);
+	}
+	if (hit)
+		return HUB_DB_OK;
+	/* the epoch was taken before the read: an invalidation after it
+	 * makes this copy unusable at once */
+	rc = booking_db_gen(db, gen);
+	if (rc == HUB_DB_OK && epoch) {
+		pthread_mutex_lock(&g_gen.lock);
+		g_gen.epoch = epoch;
+		g_gen.gen = *gen;
+		g_gen.read_ms = now;
+		pthread_mutex_unlock(&g_gen.lock);
+	}
+	return rc;
 }
 
 int booking_db_ensure_consultants(hub_db *db)

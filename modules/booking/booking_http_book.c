@@ -5,7 +5,9 @@
  * then 400 (body), 422 (fields, not a slot start, past, notice, horizon,
  * a reused Idempotency-Key with another body), 409 (blocked, slot_full,
  * state conflicts). Capacity is checked and the booking written in one
- * transaction that first locks the slot's row (booking_db_lock_slot).
+ * transaction that first locks the slot's row (booking_db_lock_slot) and
+ * is serialised by that lock alone (db_transaction_rowlocked: on
+ * PostgreSQL READ COMMITTED, bookings of other slots run beside it).
  * Every change writes the booking's history, the audit log and the
  * calendar outbox in that same transaction.
  */
@@ -286,8 +288,10 @@ static int create_read_fields(hub_req *req, const cJSON *body, create_fields *f)
 static int create_slot_lookup(hub_req *req, hub_db *db, create_tx *t,
 			      int64_t now)
 {
-	int rc = booking_slot_lookup(db, &t->slot, t->row.consultant_id, now,
-				     &t->info);
+	/* "any available": the candidates come from the same listing */
+	int rc = booking_slot_lookup_cands(
+	    db, &t->slot, t->row.consultant_id, now, &t->info,
+	    t->row.consultant_id > 0 ? NULL : &t->cands);
 	if (rc != HUB_DB_OK) {
 		booking_reply_db_error(req, db, rc);
 		return -1;
@@ -331,7 +335,13 @@ static void create_fill_row(booking_row *r, const create_fields *f,
  * storage error. */
 static int create_run_tx(hub_db *db, create_tx *t)
 {
-	int rc = BOOKING_API->db_transaction(db, create_fn, t);
+	/* create_fn locks the slot's row first and reads everything that
+	 * must be exact (blocks, duplicates, counts) after it: the row lock
+	 * serialises it (READ COMMITTED on PostgreSQL, no writer queue) */
+	int rc = HUB_API_HAS(BOOKING_API, db_transaction_rowlocked) &&
+			 BOOKING_API->db_transaction_rowlocked
+		     ? BOOKING_API->db_transaction_rowlocked(db, create_fn, t)
+		     : BOOKING_API->db_transaction(db, create_fn, t);
 	if (rc == HUB_DB_ECONSTRAINT && t->idem_key) {
 		free(t->replay);
 		t->replay = NULL;
@@ -418,7 +428,6 @@ int booking_h_create(hub_req *req, void *ud)
 	create_fields f = {0};
 	hub_user u;
 	create_tx t;
-	int rc;
 	(void)ud;
 
 	memset(&t, 0, sizeof(t));
@@ -442,11 +451,6 @@ int booking_h_create(hub_req *req, void *ud)
 	t.allow_dup = cJSON_IsTrue(
 	    cJSON_GetObjectItemCaseSensitive(body, "allow_duplicate"));
 	t.want_cons = t.row.consultant_id;
-	if (!t.want_cons && (rc = booking_assign_candidates(
-				 db, &t.slot, now, &t.cands)) != HUB_DB_OK) {
-		booking_reply_db_error(req, db, rc);
-		goto out;
-	}
 	create_reply(req, db, &t, create_run_tx(db, &t), now);
 out:
 	free(t.response);

@@ -76,6 +76,15 @@ int booking_db_ensure_consultants(hub_db *db);
 int booking_db_bump_gen(hub_db *db);
 int booking_db_gen(hub_db *db, int64_t *gen);
 
+/* booking_db_gen through an in-process copy: kept while the host's cache
+ * epoch shows no invalidation since it was read (every change of the
+ * stored generation is followed by booking_changed, which invalidates on
+ * every server through Redis), and at most BOOKING_GEN_COPY_MS; read from
+ * storage each time when the epoch is 0 (no Redis, or its listener not
+ * subscribed). Returns HUB_DB_OK or an error. */
+#define BOOKING_GEN_COPY_MS 1000
+int booking_db_gen_cached(hub_db *db, int64_t *gen);
+
 /* Reads consultants (only active ones when active_only), by name. *out is
  * owned: free(). Returns HUB_DB_OK or an error. */
 int booking_db_consultants(hub_db *db, int active_only,
@@ -269,10 +278,10 @@ typedef struct booking_cands {
 } booking_cands;
 
 /* Fills *out with the consultants available for slot s (with at least one
- * place), in the listing's order. Before the transaction. Returns HUB_DB_*
- * (booking_assign.c). */
-int booking_assign_candidates(hub_db *db, const booking_slot_ref *s,
-			      int64_t now, booking_cands *out);
+ * place), in the listing's order, from a listing of s's day (x and v).
+ * Before the transaction (booking_assign.c). */
+void booking_assign_from_view(const booking_inputs *x, const booking_view *v,
+			      const booking_slot_ref *s, booking_cands *out);
 
 /* Inside the slot's transaction, for a booking without a consultant:
  * sets r->consultant_id and r->consultant to the candidate with room in
@@ -313,6 +322,12 @@ int booking_check_start(hub_req *req, const char *field, const char *text,
  * Returns HUB_DB_OK or an error. */
 int booking_slot_lookup(hub_db *db, const booking_slot_ref *s, int64_t cid,
 			int64_t now, booking_slot_info *si);
+
+/* booking_slot_lookup that also fills *cands (booking_assign_candidates)
+ * from the same listing when cands is not NULL: one read instead of two. */
+int booking_slot_lookup_cands(hub_db *db, const booking_slot_ref *s,
+			      int64_t cid, int64_t now, booking_slot_info *si,
+			      booking_cands *cands);
 
 /* Answers 409 slot_full with up to 5 alternatives (for consultant cid
  * when > 0), nearest first. */
