@@ -131,5 +131,8 @@ int hub_store_sql_lint(const char *sql, char *why, size_t whylen);
  * literals, quoted identifiers and comments are left alone. Owned: free().
  * NULL on out of memory. */
 char *hub_store_sql_to_pg(const char *sql);
+/* The same, also counting the placeholders into *nparams (when not NULL):
+ * the statement's parameters are $1 .. $(*nparams). */
+char *hub_store_sql_to_pg_n(const char *sql, int *nparams);
 
 #endif
