@@ -463,6 +463,49 @@ int booking_db_lock_slot(hub_db *db, int64_t slot_start)
 			 (hubkit_arg[]){HUBKIT_INT(slot_start)}, 1);
 }
 
+int booking_db_slot_state(hub_db *db, const booking_slot_ref *s,
+			  const char *customer_key, int64_t cid,
+			  booking_slot_state *out)
+{
+	hub_stmt *st = NULL;
+	char date[11], hhmm[8];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	hub_date_format(s->date, date);
+	snprintf(hhmm, sizeof(hhmm), "%02d:%02d", s->minute / 60,
+		 s->minute % 60);
+	/* one round trip: the same three reads as booking_db_blocked,
+	 * booking_find_duplicate and booking_db_slot_count */
+	rc = hubkit_prepare(
+	    BOOKING_SQL, db,
+	    "SELECT (SELECT reason FROM booking_blocks WHERE date = ? AND "
+	    "(time = '' OR time = ?) ORDER BY time LIMIT 1), (SELECT id FROM "
+	    "booking_bookings WHERE slot_start = ? AND customer_key = ? AND "
+	    "status = 'booked' ORDER BY id LIMIT 1), COUNT(*), "
+	    "COALESCE(SUM(CASE WHEN consultant_id = ? THEN 1 ELSE 0 END), 0) "
+	    "FROM booking_bookings WHERE slot_start = ? AND status = 'booked'",
+	    HUBKIT_ARGS(HUBKIT_TEXT(date), HUBKIT_TEXT(hhmm),
+			HUBKIT_INT(s->start), HUBKIT_TEXT(customer_key),
+			HUBKIT_INT(cid > 0 ? cid : -1), HUBKIT_INT(s->start)),
+	    &st);
+	if (rc == HUB_DB_OK)
+		rc = BOOKING_API->stmt_step(st);
+	if (rc == HUB_DB_ROW) {
+		out->blocked = BOOKING_API->col_type(st, 0) != HUB_DB_NULL;
+		if (out->blocked)
+			col_copy(st, 0, out->reason, sizeof(out->reason));
+		out->dup_id = BOOKING_API->col_int(st, 1);
+		out->total = (int)BOOKING_API->col_int(st, 2);
+		out->for_cons = (int)BOOKING_API->col_int(st, 3);
+		rc = HUB_DB_OK;
+	} else if (rc >= 0) {
+		rc = HUB_DB_ERROR;
+	}
+	BOOKING_API->stmt_finalize(st);
+	return rc;
+}
+
 int booking_db_slot_count(hub_db *db, int64_t slot_start, int64_t cid,
 			  int64_t exclude_id, int *total, int *for_cons)
 {

@@ -41,26 +41,33 @@ typedef struct create_tx {
 	booking_row dup;     /* output: the booking it would duplicate */
 } create_tx;
 
-/* Inside the transaction, after the slot's lock: a duplicate of the same
- * customer (BOOKING_TX_DUPLICATE unless allowed), the capacity
- * (BOOKING_TX_FULL), then a consultant for "any available". */
+/* Inside the transaction, after the slot's lock, from one read: a block
+ * (BOOKING_TX_BLOCKED), a duplicate of the same customer
+ * (BOOKING_TX_DUPLICATE unless allowed), the capacity (BOOKING_TX_FULL),
+ * then a consultant for "any available". */
 static int create_checks(hub_db *db, create_tx *t)
 {
-	int total = 0, mine = 0, rc;
+	booking_slot_state ss;
+	char *key = booking_customer_key(t->row.last_name, t->row.first_name);
+	int rc = key ? HUB_DB_OK : HUB_DB_ERROR;
+
 	t->row.consultant_id = t->want_cons;
-	if (!t->allow_dup) {
-		rc = booking_find_duplicate(db, &t->row, &t->dup);
-		if (rc == HUB_DB_OK)
-			return BOOKING_TX_DUPLICATE;
-		if (rc != HUB_DB_ENOTFOUND)
-			return rc;
-	}
-	rc = booking_db_slot_count(db, t->slot.start, t->row.consultant_id, 0,
-				   &total, &mine);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_slot_state(db, &t->slot, key,
+					   t->row.consultant_id, &ss);
+	free(key);
 	if (rc != HUB_DB_OK)
 		return rc;
-	if (total >= t->info.capacity ||
-	    (t->row.consultant_id > 0 && mine >= t->info.cons_capacity))
+	if (ss.blocked) {
+		snprintf(t->reason, sizeof(t->reason), "%s", ss.reason);
+		return BOOKING_TX_BLOCKED;
+	}
+	if (!t->allow_dup && ss.dup_id > 0) {
+		rc = booking_db_get(db, ss.dup_id, &t->dup);
+		return rc == HUB_DB_OK ? BOOKING_TX_DUPLICATE : rc;
+	}
+	if (ss.total >= t->info.capacity ||
+	    (t->row.consultant_id > 0 && ss.for_cons >= t->info.cons_capacity))
 		return BOOKING_TX_FULL;
 	return booking_assign_pick(db, &t->cands, &t->slot, &t->row);
 }
@@ -88,12 +95,6 @@ static int create_fn(hub_db *db, void *ud)
 	rc = booking_db_lock_slot(db, t->slot.start);
 	if (rc != HUB_DB_OK)
 		return rc;
-	rc = booking_db_blocked(db, t->slot.date, t->slot.minute, t->reason,
-				sizeof(t->reason));
-	if (rc < 0)
-		return rc;
-	if (rc == 1)
-		return BOOKING_TX_BLOCKED;
 	rc = create_checks(db, t);
 	if (rc != HUB_DB_OK)
 		return rc;

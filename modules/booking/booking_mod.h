@@ -251,6 +251,22 @@ typedef struct booking_slot_ref {
 	int minute;
 } booking_slot_ref;
 
+/* What a new booking checks after its slot's lock, read with one query
+ * (booking_db_blocked, the id of booking_find_duplicate's booking and
+ * booking_db_slot_count together): the block's reason into reason
+ * (*blocked 1, else 0), the id of an active booking of customer_key in the
+ * slot into *dup_id (0 when none), and the counts. Returns HUB_DB_OK or
+ * an error. */
+typedef struct booking_slot_state {
+	int blocked;
+	char reason[256];
+	int64_t dup_id;
+	int total, for_cons;
+} booking_slot_state;
+int booking_db_slot_state(hub_db *db, const booking_slot_ref *s,
+			  const char *customer_key, int64_t cid,
+			  booking_slot_state *out);
+
 /* What the listing says about one slot. */
 typedef struct booking_slot_info {
 	int capacity;	   /* all available consultants */
