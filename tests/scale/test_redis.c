@@ -127,7 +127,7 @@ static void test_invalidation(void)
 		uint64_t e0;
 		hub_cache_put("ns", "k", "v", 1, 60);
 		usleep(300 * 1000); /* the listener subscribes */
-		e0 = hub_cache_epoch();
+		e0 = hub_cache_epoch("ns");
 		if (e0 == 0)
 			_exit(4); /* subscribed: copies may be kept */
 		if (write(pipefd[1], "r", 1) != 1)
@@ -135,7 +135,7 @@ static void test_invalidation(void)
 		for (int i = 0; i < 50; i++) {
 			v = hub_cache_get("ns", "k", &len);
 			if (!v)
-				_exit(hub_cache_epoch() != e0 ? 0 : 5);
+				_exit(hub_cache_epoch("ns") != e0 ? 0 : 5);
 			hub_cache_free(v);
 			usleep(20 * 1000);
 		}
@@ -168,9 +168,9 @@ static void test_down(void)
 	CHECK_INT(hub_redis_counter_incr("c", 60), -2);
 	CHECK(now_ms() - t0 < 1500);
 	/* the listener lost its connection: no copies kept on trust */
-	for (int i = 0; i < 40 && hub_cache_epoch() != 0; i++)
+	for (int i = 0; i < 40 && hub_cache_epoch(NULL) != 0; i++)
 		usleep(50 * 1000);
-	CHECK(hub_cache_epoch() == 0);
+	CHECK(hub_cache_epoch(NULL) == 0);
 	t0 = now_ms();
 	for (int i = 0; i < 100; i++)
 		hub_redis_rate_hit("t", "x", 5, 60, &info);

@@ -100,23 +100,29 @@ static void test_threads(void)
 
 static void test_epoch(void)
 {
-	uint64_t e0, e1;
-	CHECK(hub_cache_epoch() == 0); /* nobody listens to other servers */
-	hub_cache_invalidate_local("x");
-	CHECK(hub_cache_epoch() == 0);
+	uint64_t e0, e1, o0;
+	CHECK(hub_cache_epoch("ns") == 0); /* nobody listens to others */
+	hub_cache_invalidate_local("ns");
+	CHECK(hub_cache_epoch("ns") == 0);
 	hub_cache_set_listening(1);
-	e0 = hub_cache_epoch();
-	CHECK(e0 != 0);
-	CHECK(hub_cache_epoch() == e0); /* stable without invalidations */
-	hub_cache_put("other", "k", "v", 1, 60);
-	CHECK(hub_cache_epoch() == e0); /* a put is no invalidation */
-	hub_cache_invalidate("ns");	/* local; no broadcast set */
-	e1 = hub_cache_epoch();
+	e0 = hub_cache_epoch("ns");
+	o0 = hub_cache_epoch("other");
+	CHECK(e0 != 0 && o0 != 0);
+	CHECK(hub_cache_epoch("ns") == e0); /* stable without invalidations */
+	hub_cache_put("ns", "k", "v", 1, 60);
+	CHECK(hub_cache_epoch("ns") == e0); /* a put is no invalidation */
+	hub_cache_invalidate("ns");	    /* local; no broadcast set */
+	e1 = hub_cache_epoch("ns");
 	CHECK(e1 != 0 && e1 != e0);
-	hub_cache_invalidate_local(NULL);
-	CHECK(hub_cache_epoch() != e1);
+	CHECK(hub_cache_epoch("other") == o0); /* another namespace: kept */
+	hub_cache_invalidate_local(NULL);      /* everything */
+	CHECK(hub_cache_epoch("ns") != e1);
+	CHECK(hub_cache_epoch("other") != o0);
+	e0 = hub_cache_epoch(NULL);
+	hub_cache_invalidate("other");
+	CHECK(hub_cache_epoch(NULL) != e0); /* NULL: any namespace */
 	hub_cache_set_listening(0);
-	CHECK(hub_cache_epoch() == 0);
+	CHECK(hub_cache_epoch("ns") == 0 && hub_cache_epoch(NULL) == 0);
 }
 
 int main(void)

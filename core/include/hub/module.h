@@ -561,14 +561,15 @@ struct hub_api {
 	int (*db_transaction_rowlocked)(hub_db *db,
 					int (*fn)(hub_db *db, void *ud),
 					void *ud);
-	/* A number that changes whenever this server's cache is
-	 * invalidated (any namespace; locally, or by another server through
-	 * Redis), or 0 while invalidations of other servers do not reach
-	 * this one (no Redis configured, or its listener not subscribed).
-	 * While it is not 0 and unchanged, nothing invalidated here since:
-	 * a module may keep an in-process copy of a stored value that every
-	 * change of it invalidates (see docs/SCALING.md). */
-	uint64_t (*cache_epoch)(void);
+	/* A number that changes whenever namespace `ns` of this server's
+	 * cache is invalidated (locally, or by another server through
+	 * Redis; also by an invalidation of everything), or 0 while
+	 * invalidations of other servers do not reach this one (no Redis
+	 * configured, or its listener not subscribed). While it is not 0 and
+	 * unchanged, nothing invalidated `ns` here since: a module may keep
+	 * an in-process copy of a stored value whose every change
+	 * invalidates `ns` (see docs/SCALING.md). NULL: any namespace. */
+	uint64_t (*cache_epoch)(const char *ns);
 };
 
 /* True when the host's table is new enough to hold `field`. */

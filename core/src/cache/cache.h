@@ -37,9 +37,9 @@ void hub_cache_set_broadcast(void (*fn)(const char *ns));
  * the Redis listener is subscribed; 0: not, the default). */
 void hub_cache_set_listening(int on);
 
-/* A number bumped by every hub_cache_invalidate_local (so by every local
- * and every received invalidation), or 0 while not listening: see
+/* A number changed by every hub_cache_invalidate_local of `ns` or of
+ * everything (NULL: by every one), or 0 while not listening: see
  * hub_api.cache_epoch. */
-uint64_t hub_cache_epoch(void);
+uint64_t hub_cache_epoch(const char *ns);
 
 #endif
