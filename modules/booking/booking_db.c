@@ -8,7 +8,6 @@
  */
 #include "booking_mod.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,52 +125,15 @@ int booking_db_gen(hub_db *db, int64_t *gen)
 		   : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
-/* The copy of booking_db_gen_cached: the value, the cache epoch before
- * it was read and when (monotonic ms). */
-static struct {
-	pthread_mutex_t lock;
-	uint64_t epoch; /* 0 = no copy */
-	int64_t gen;
-	int64_t read_ms;
-} g_gen = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int booking_db_gen_cached(hub_db *db, int64_t *gen)
 {
-	uint64_t epoch =
-	    HUB_API_HAS(BOOKING_API, cache_epoch) && BOOKING_API->cache_epoch
-		? BOOKING_API->cache_epoch()
-		: 0;
-	int64_t now = mono_ms();
-	int hit = 0, rc;
-
-	if (epoch) {
-		pthread_mutex_lock(&g_gen.lock);
-		if (g_gen.epoch == epoch &&
-		    now - g_gen.read_ms < BOOKING_GEN_COPY_MS) {
-			*gen = g_gen.gen;
-			hit = 1;
-		}
-		pthread_mutex_unlock(&g_gen.lock);
-	}
-	if (hit)
+	booking_copy_tag tag = booking_copy_now();
+	int rc;
+	if (booking_copy_gen_get(&tag, gen))
 		return HUB_DB_OK;
-	/* the epoch was taken before the read: an invalidation after it
-	 * makes this copy unusable at once */
 	rc = booking_db_gen(db, gen);
-	if (rc == HUB_DB_OK && epoch) {
-		pthread_mutex_lock(&g_gen.lock);
-		g_gen.epoch = epoch;
-		g_gen.gen = *gen;
-		g_gen.read_ms = now;
-		pthread_mutex_unlock(&g_gen.lock);
-	}
+	if (rc == HUB_DB_OK)
+		booking_copy_gen_put(&tag, *gen);
 	return rc;
 }
 
@@ -184,16 +146,38 @@ int booking_db_ensure_consultants(hub_db *db)
 	pthread_mutex_lock(&booking_m.sync_lock);
 	if (!booking_m.synced) {
 		rc = BOOKING_API->db_transaction(db, sync_tx, NULL);
-		if (rc == HUB_DB_OK)
+		if (rc == HUB_DB_OK) {
 			__atomic_store_n(&booking_m.synced, 1,
 					 __ATOMIC_RELEASE);
+			/* it may have seeded consultants */
+			booking_admin_changed();
+		}
 	}
 	pthread_mutex_unlock(&booking_m.sync_lock);
 	return rc;
 }
 
+static int consultants_read(hub_db *db, int active_only,
+			    booking_consultant **out, int *n);
+
 int booking_db_consultants(hub_db *db, int active_only,
 			   booking_consultant **out, int *n)
+{
+	booking_copy_tag tag;
+	int rc;
+	if (!active_only)
+		return consultants_read(db, 0, out, n);
+	tag = booking_copy_now();
+	if (booking_copy_cons_get(&tag, out, n))
+		return HUB_DB_OK;
+	rc = consultants_read(db, 1, out, n);
+	if (rc == HUB_DB_OK)
+		booking_copy_cons_put(&tag, *out, *n);
+	return rc;
+}
+
+static int consultants_read(hub_db *db, int active_only,
+			    booking_consultant **out, int *n)
 {
 	hub_stmt *st = NULL;
 	booking_consultant *v = NULL;
@@ -310,8 +294,24 @@ static int time_minute(const char *t)
 	return m;
 }
 
+static int blocks_read(hub_db *db, hub_date from, hub_date to,
+		       booking_block **out, int *n);
+
 int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
 		      booking_block **out, int *n)
+{
+	booking_copy_tag tag = booking_copy_now();
+	int rc;
+	if (booking_copy_blocks_get(&tag, from, to, out, n))
+		return HUB_DB_OK;
+	rc = blocks_read(db, from, to, out, n);
+	if (rc == HUB_DB_OK)
+		booking_copy_blocks_put(&tag, from, to, *out, *n);
+	return rc;
+}
+
+static int blocks_read(hub_db *db, hub_date from, hub_date to,
+		       booking_block **out, int *n)
 {
 	hub_stmt *st = NULL;
 	booking_block *v = NULL;

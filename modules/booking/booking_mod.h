@@ -76,14 +76,44 @@ int booking_db_ensure_consultants(hub_db *db);
 int booking_db_bump_gen(hub_db *db);
 int booking_db_gen(hub_db *db, int64_t *gen);
 
-/* booking_db_gen through an in-process copy: kept while the host's cache
- * epoch shows no invalidation since it was read (every change of the
- * stored generation is followed by booking_changed, which invalidates on
- * every server through Redis), and at most BOOKING_GEN_COPY_MS; read from
- * storage each time when the epoch is 0 (no Redis, or its listener not
- * subscribed). Returns HUB_DB_OK or an error. */
-#define BOOKING_GEN_COPY_MS 1000
+/* In-process copies of what only an admin changes (the stored
+ * generation, the active consultants, blocks): each is kept while the
+ * host's cache epoch of BOOKING_ADMIN_NS shows no invalidation since it
+ * was read (every such change ends with booking_admin_changed, which
+ * invalidates that namespace on every server through Redis), and at
+ * most BOOKING_COPY_MS; without invalidations from the other servers
+ * (epoch 0: no Redis, or its listener not subscribed) they are read from
+ * storage each time. booking_db_gen_cached is booking_db_gen through its
+ * copy; booking_db_consultants (active_only) and booking_db_blocks use
+ * theirs. Returns HUB_DB_OK or an error. */
+#define BOOKING_ADMIN_NS "booking.admin"
+#define BOOKING_COPY_MS	 1000
 int booking_db_gen_cached(hub_db *db, int64_t *gen);
+
+/* After a committed change of consultants or blocks: drops the copies
+ * above on every server, then what booking_changed drops. */
+void booking_admin_changed(void);
+
+/* The copies themselves (booking_copies.c). A tag is the epoch before a
+ * read and its time; take it with booking_copy_now before reading from
+ * storage, and put what was read under it. The getters return 1 with a
+ * copy (owned by the caller as the matching booking_db_* result would
+ * be), 0 when there is none to use. */
+typedef struct booking_copy_tag {
+	uint64_t epoch;
+	int64_t read_ms;
+} booking_copy_tag;
+booking_copy_tag booking_copy_now(void);
+int booking_copy_gen_get(const booking_copy_tag *now, int64_t *gen);
+void booking_copy_gen_put(const booking_copy_tag *tag, int64_t gen);
+int booking_copy_cons_get(const booking_copy_tag *now, booking_consultant **out,
+			  int *n);
+void booking_copy_cons_put(const booking_copy_tag *tag,
+			   const booking_consultant *v, int n);
+int booking_copy_blocks_get(const booking_copy_tag *now, hub_date from,
+			    hub_date to, booking_block **out, int *n);
+void booking_copy_blocks_put(const booking_copy_tag *tag, hub_date from,
+			     hub_date to, const booking_block *v, int n);
 
 /* Reads consultants (only active ones when active_only), by name. *out is
  * owned: free(). Returns HUB_DB_OK or an error. */
