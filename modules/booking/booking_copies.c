@@ -209,3 +209,18 @@ void booking_copy_blocks_put(const booking_copy_tag *tag, hub_date from,
 	slot->tag = *tag;
 	pthread_mutex_unlock(&g.lock);
 }
+
+void booking_copies_free(void)
+{
+	pthread_mutex_lock(&g.lock);
+	free(g.cons);
+	g.cons = NULL;
+	g.ncons = 0;
+	memset(&g.cons_tag, 0, sizeof(g.cons_tag));
+	memset(&g.gen_tag, 0, sizeof(g.gen_tag));
+	for (int i = 0; i < BLOCK_RANGES; i++) {
+		booking_blocks_free(g.blocks[i].v, g.blocks[i].n);
+		memset(&g.blocks[i], 0, sizeof(g.blocks[i]));
+	}
+	pthread_mutex_unlock(&g.lock);
+}

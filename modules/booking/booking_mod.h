@@ -114,6 +114,8 @@ int booking_copy_blocks_get(const booking_copy_tag *now, hub_date from,
 			    hub_date to, booking_block **out, int *n);
 void booking_copy_blocks_put(const booking_copy_tag *tag, hub_date from,
 			     hub_date to, const booking_block *v, int n);
+/* Drops every copy (module shutdown: the module's memory goes with it). */
+void booking_copies_free(void);
 
 /* Reads consultants (only active ones when active_only), by name. *out is
  * owned: free(). Returns HUB_DB_OK or an error. */
