@@ -480,24 +480,29 @@ static int run_transaction(hub_db *db, int rowlocks,
 	max = strcmp(db->be->dialect, "sqlite") == 0 ? TX_MAX_ATTEMPTS
 						     : 2 * TX_MAX_ATTEMPTS;
 	for (int attempt = 0; attempt < max; attempt++) {
+		char why[200] = "busy before it began";
 		rc = begin_tx(db, rowlocks);
 		if (rc == HUB_DB_OK) {
 			rc = fn(db, ud);
 			if (rc != HUB_DB_OK && db->be->tx_failure &&
 			    db->be->tx_failure(db) == HUB_DB_EBUSY)
 				rc = HUB_DB_EBUSY; /* whatever fn made of it */
-			if (rc == HUB_DB_OK)
+			/* the reason, before ROLLBACK replaces the message */
+			snprintf(why, sizeof(why), "%s", db->be->errmsg(db));
+			if (rc == HUB_DB_OK) {
 				rc = hub_store_commit(db);
-			else
+				snprintf(why, sizeof(why), "at commit");
+			} else {
 				hub_store_rollback(db);
+			}
 		}
 		if (rc != HUB_DB_EBUSY)
 			break;
 		if (attempt + 1 < max) {
 			__atomic_add_fetch(&g_txs.retries, 1, __ATOMIC_RELAXED);
 			hub_logf(HUB_LOG_DEBUG, "store",
-				 "transaction busy (attempt %d): %s; retrying",
-				 attempt + 1, db->be->errmsg(db));
+				 "transaction busy (attempt %d, %s): retrying",
+				 attempt + 1, why);
 			backoff_sleep(attempt);
 		}
 	}
