@@ -13,8 +13,9 @@
  *     GET /customers folds them.
  *
  * The candidates (who is available, with how many places) come from the
- * listing before the transaction; the counts are read inside it, after
- * the slot's lock, so concurrent bookings of one slot see each other.
+ * listing before the transaction (the one that checks the slot); the
+ * counts are read inside it, with one query, after the slot's lock, so
+ * concurrent bookings of one slot see each other.
  */
 #include "booking_mod.h"
 
@@ -24,97 +25,85 @@
 
 /* ========================================================= assignment */
 
-int booking_assign_candidates(hub_db *db, const booking_slot_ref *s,
-			      int64_t now, booking_cands *out)
+void booking_assign_from_view(const booking_inputs *x, const booking_view *v,
+			      const booking_slot_ref *s, booking_cands *out)
 {
-	booking_inputs x;
-	booking_view v;
-	const booking_slot *sl;
-	int rc = booking_inputs_load(db, s->date, s->date, now, &x);
+	const booking_slot *sl = booking_view_find(v, s->start);
 
 	memset(out, 0, sizeof(*out));
-	if (rc != HUB_DB_OK)
-		return rc;
-	if (booking_view_build(&x.in, &v) != 0) {
-		booking_inputs_free(&x);
-		return HUB_DB_ERROR;
-	}
-	sl = booking_view_find(&v, s->start);
 	for (int k = 0; sl && k < sl->ncons && out->n < BOOKING_MAX_CANDS;
 	     k++) {
-		int i = v.cons_idx[sl->first_cons + k];
+		int i = v->cons_idx[sl->first_cons + k];
 		booking_cand *c = &out->c[out->n];
 		c->cap = booking_capacity_for(&booking_m.cfg.overrides,
 					      hub_date_weekday(s->date),
-					      s->minute, x.cons[i].capacity,
+					      s->minute, x->cons[i].capacity,
 					      booking_m.cfg.capacity_default);
 		if (c->cap <= 0)
 			continue;
-		c->id = x.cons[i].id;
-		snprintf(c->name, sizeof(c->name), "%s", x.cons[i].name);
+		c->id = x->cons[i].id;
+		snprintf(c->name, sizeof(c->name), "%s", x->cons[i].name);
 		out->n++;
 	}
-	booking_view_free(&v);
-	booking_inputs_free(&x);
-	return HUB_DB_OK;
 }
 
-/* Active bookings of consultant `id` in the slot and on its day. */
-static int cons_counts(hub_db *db, int64_t id, int64_t slot, int64_t day0,
-		       int64_t day1, int *in_slot, int *in_day)
+/* Active bookings of every consultant of c in the slot and on its day,
+ * with one query (in_slot[i], in_day[i] for c->c[i]; zero when none). */
+static int cons_counts(hub_db *db, const booking_cands *c, int64_t slot,
+		       int64_t day0, int64_t day1, int *in_slot, int *in_day)
 {
 	hub_stmt *st = NULL;
 	int rc = hubkit_prepare(
 	    BOOKING_SQL, db,
-	    "SELECT COALESCE(SUM(CASE WHEN slot_start = ? THEN 1 ELSE 0 "
-	    "END), 0), COUNT(*) FROM booking_bookings WHERE consultant_id = "
-	    "? AND status = 'booked' AND slot_start >= ? AND slot_start < ?",
-	    HUBKIT_ARGS(HUBKIT_INT(slot), HUBKIT_INT(id), HUBKIT_INT(day0),
-			HUBKIT_INT(day1)),
+	    "SELECT consultant_id, COALESCE(SUM(CASE WHEN slot_start = ? "
+	    "THEN 1 ELSE 0 END), 0), COUNT(*) FROM booking_bookings WHERE "
+	    "consultant_id IS NOT NULL AND status = 'booked' AND "
+	    "slot_start >= ? AND slot_start < ? GROUP BY consultant_id",
+	    HUBKIT_ARGS(HUBKIT_INT(slot), HUBKIT_INT(day0), HUBKIT_INT(day1)),
 	    &st);
-	if (rc == HUB_DB_OK)
-		rc = BOOKING_API->stmt_step(st);
-	if (rc == HUB_DB_ROW) {
-		*in_slot = (int)BOOKING_API->col_int(st, 0);
-		*in_day = (int)BOOKING_API->col_int(st, 1);
+	while (rc == HUB_DB_OK &&
+	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
+		int64_t id = BOOKING_API->col_int(st, 0);
 		rc = HUB_DB_OK;
-	} else if (rc >= 0) {
-		rc = HUB_DB_ERROR;
+		for (int i = 0; i < c->n; i++) {
+			if (c->c[i].id != id)
+				continue;
+			in_slot[i] = (int)BOOKING_API->col_int(st, 1);
+			in_day[i] = (int)BOOKING_API->col_int(st, 2);
+		}
 	}
 	BOOKING_API->stmt_finalize(st);
-	return rc;
+	return rc == HUB_DB_DONE ? HUB_DB_OK : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
 int booking_assign_pick(hub_db *db, const booking_cands *c,
 			const booking_slot_ref *s, booking_row *r)
 {
 	int64_t day0, day1;
-	int best = -1, best_slot = 0, best_day = 0, rc = HUB_DB_OK;
+	int in_slot[BOOKING_MAX_CANDS] = {0}, in_day[BOOKING_MAX_CANDS] = {0};
+	int best = -1, rc;
 
 	if (r->consultant_id > 0 || c->n == 0)
 		return HUB_DB_OK;
 	if (hub_time_from_local(s->date, 0, 0, &day0) != 0 ||
 	    hub_time_from_local(hub_date_add(s->date, 1), 0, 0, &day1) != 0)
 		return HUB_DB_ERROR;
-	for (int i = 0; i < c->n && rc == HUB_DB_OK; i++) {
-		int in_slot = 0, in_day = 0;
-		rc = cons_counts(db, c->c[i].id, s->start, day0, day1, &in_slot,
-				 &in_day);
-		if (rc != HUB_DB_OK || in_slot >= c->c[i].cap)
+	rc = cons_counts(db, c, s->start, day0, day1, in_slot, in_day);
+	if (rc != HUB_DB_OK)
+		return rc;
+	for (int i = 0; i < c->n; i++) {
+		if (in_slot[i] >= c->c[i].cap)
 			continue;
-		if (best < 0 || in_slot < best_slot ||
-		    (in_slot == best_slot && in_day < best_day)) {
+		if (best < 0 || in_slot[i] < in_slot[best] ||
+		    (in_slot[i] == in_slot[best] && in_day[i] < in_day[best]))
 			best = i;
-			best_slot = in_slot;
-			best_day = in_day;
-		}
 	}
-	if (rc == HUB_DB_OK && best >= 0) {
+	if (best >= 0) {
 		r->consultant_id = c->c[best].id;
 		snprintf(r->consultant, sizeof(r->consultant), "%s",
 			 c->c[best].name);
 	}
-	return rc;
+	return HUB_DB_OK;
 }
 
 /* ========================================================= duplicates */

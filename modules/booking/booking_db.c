@@ -125,6 +125,18 @@ int booking_db_gen(hub_db *db, int64_t *gen)
 		   : (rc < 0 ? rc : HUB_DB_ERROR);
 }
 
+int booking_db_gen_cached(hub_db *db, int64_t *gen)
+{
+	booking_copy_tag tag = booking_copy_now();
+	int rc;
+	if (booking_copy_gen_get(&tag, gen))
+		return HUB_DB_OK;
+	rc = booking_db_gen(db, gen);
+	if (rc == HUB_DB_OK)
+		booking_copy_gen_put(&tag, *gen);
+	return rc;
+}
+
 int booking_db_ensure_consultants(hub_db *db)
 {
 	int rc = HUB_DB_OK;
@@ -134,16 +146,38 @@ int booking_db_ensure_consultants(hub_db *db)
 	pthread_mutex_lock(&booking_m.sync_lock);
 	if (!booking_m.synced) {
 		rc = BOOKING_API->db_transaction(db, sync_tx, NULL);
-		if (rc == HUB_DB_OK)
+		if (rc == HUB_DB_OK) {
 			__atomic_store_n(&booking_m.synced, 1,
 					 __ATOMIC_RELEASE);
+			/* it may have seeded consultants */
+			booking_admin_changed();
+		}
 	}
 	pthread_mutex_unlock(&booking_m.sync_lock);
 	return rc;
 }
 
+static int consultants_read(hub_db *db, int active_only,
+			    booking_consultant **out, int *n);
+
 int booking_db_consultants(hub_db *db, int active_only,
 			   booking_consultant **out, int *n)
+{
+	booking_copy_tag tag;
+	int rc;
+	if (!active_only)
+		return consultants_read(db, 0, out, n);
+	tag = booking_copy_now();
+	if (booking_copy_cons_get(&tag, out, n))
+		return HUB_DB_OK;
+	rc = consultants_read(db, 1, out, n);
+	if (rc == HUB_DB_OK)
+		booking_copy_cons_put(&tag, *out, *n);
+	return rc;
+}
+
+static int consultants_read(hub_db *db, int active_only,
+			    booking_consultant **out, int *n)
 {
 	hub_stmt *st = NULL;
 	booking_consultant *v = NULL;
@@ -260,8 +294,24 @@ static int time_minute(const char *t)
 	return m;
 }
 
+static int blocks_read(hub_db *db, hub_date from, hub_date to,
+		       booking_block **out, int *n);
+
 int booking_db_blocks(hub_db *db, hub_date from, hub_date to,
 		      booking_block **out, int *n)
+{
+	booking_copy_tag tag = booking_copy_now();
+	int rc;
+	if (booking_copy_blocks_get(&tag, from, to, out, n))
+		return HUB_DB_OK;
+	rc = blocks_read(db, from, to, out, n);
+	if (rc == HUB_DB_OK)
+		booking_copy_blocks_put(&tag, from, to, *out, *n);
+	return rc;
+}
+
+static int blocks_read(hub_db *db, hub_date from, hub_date to,
+		       booking_block **out, int *n)
 {
 	hub_stmt *st = NULL;
 	booking_block *v = NULL;
@@ -411,6 +461,49 @@ int booking_db_lock_slot(hub_db *db, int64_t slot_start)
 			 "DO UPDATE SET version = "
 			 "booking_slot_locks.version + 1",
 			 (hubkit_arg[]){HUBKIT_INT(slot_start)}, 1);
+}
+
+int booking_db_slot_state(hub_db *db, const booking_slot_ref *s,
+			  const char *customer_key, int64_t cid,
+			  booking_slot_state *out)
+{
+	hub_stmt *st = NULL;
+	char date[11], hhmm[8];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	hub_date_format(s->date, date);
+	snprintf(hhmm, sizeof(hhmm), "%02d:%02d", s->minute / 60,
+		 s->minute % 60);
+	/* one round trip: the same three reads as booking_db_blocked,
+	 * booking_find_duplicate and booking_db_slot_count */
+	rc = hubkit_prepare(
+	    BOOKING_SQL, db,
+	    "SELECT (SELECT reason FROM booking_blocks WHERE date = ? AND "
+	    "(time = '' OR time = ?) ORDER BY time LIMIT 1), (SELECT id FROM "
+	    "booking_bookings WHERE slot_start = ? AND customer_key = ? AND "
+	    "status = 'booked' ORDER BY id LIMIT 1), COUNT(*), "
+	    "COALESCE(SUM(CASE WHEN consultant_id = ? THEN 1 ELSE 0 END), 0) "
+	    "FROM booking_bookings WHERE slot_start = ? AND status = 'booked'",
+	    HUBKIT_ARGS(HUBKIT_TEXT(date), HUBKIT_TEXT(hhmm),
+			HUBKIT_INT(s->start), HUBKIT_TEXT(customer_key),
+			HUBKIT_INT(cid > 0 ? cid : -1), HUBKIT_INT(s->start)),
+	    &st);
+	if (rc == HUB_DB_OK)
+		rc = BOOKING_API->stmt_step(st);
+	if (rc == HUB_DB_ROW) {
+		out->blocked = BOOKING_API->col_type(st, 0) != HUB_DB_NULL;
+		if (out->blocked)
+			col_copy(st, 0, out->reason, sizeof(out->reason));
+		out->dup_id = BOOKING_API->col_int(st, 1);
+		out->total = (int)BOOKING_API->col_int(st, 2);
+		out->for_cons = (int)BOOKING_API->col_int(st, 3);
+		rc = HUB_DB_OK;
+	} else if (rc >= 0) {
+		rc = HUB_DB_ERROR;
+	}
+	BOOKING_API->stmt_finalize(st);
+	return rc;
 }
 
 int booking_db_slot_count(hub_db *db, int64_t slot_start, int64_t cid,

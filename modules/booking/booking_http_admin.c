@@ -373,7 +373,7 @@ int booking_h_blocks_add(hub_req *req, void *ud)
 		snprintf(it.reason, sizeof(it.reason), "%s", reason);
 		snprintf(it.added_by, sizeof(it.added_by), "%s", u.username);
 		it.added_at = (int64_t)time(NULL);
-		booking_changed();
+		booking_admin_changed();
 		booking_buf_init(&b);
 		item_json(&b, &it);
 		if (!b.oom && b.len)
@@ -453,6 +453,6 @@ int booking_h_blocks_delete(hub_req *req, void *ud)
 		    "no custom block on that day or slot", NULL);
 	if (rc != HUB_DB_OK)
 		return booking_reply_db_error(req, db, rc);
-	booking_changed();
+	booking_admin_changed();
 	return BOOKING_API->reply(req, 204, NULL, "", 0);
 }

@@ -5,7 +5,9 @@
  * then 400 (body), 422 (fields, not a slot start, past, notice, horizon,
  * a reused Idempotency-Key with another body), 409 (blocked, slot_full,
  * state conflicts). Capacity is checked and the booking written in one
- * transaction that first locks the slot's row (booking_db_lock_slot).
+ * transaction that first locks the slot's row (booking_db_lock_slot) and
+ * is serialised by that lock alone (db_transaction_rowlocked: on
+ * PostgreSQL READ COMMITTED, bookings of other slots run beside it).
  * Every change writes the booking's history, the audit log and the
  * calendar outbox in that same transaction.
  */
@@ -39,26 +41,33 @@ typedef struct create_tx {
 	booking_row dup;     /* output: the booking it would duplicate */
 } create_tx;
 
-/* Inside the transaction, after the slot's lock: a duplicate of the same
- * customer (BOOKING_TX_DUPLICATE unless allowed), the capacity
- * (BOOKING_TX_FULL), then a consultant for "any available". */
+/* Inside the transaction, after the slot's lock, from one read: a block
+ * (BOOKING_TX_BLOCKED), a duplicate of the same customer
+ * (BOOKING_TX_DUPLICATE unless allowed), the capacity (BOOKING_TX_FULL),
+ * then a consultant for "any available". */
 static int create_checks(hub_db *db, create_tx *t)
 {
-	int total = 0, mine = 0, rc;
+	booking_slot_state ss;
+	char *key = booking_customer_key(t->row.last_name, t->row.first_name);
+	int rc = key ? HUB_DB_OK : HUB_DB_ERROR;
+
 	t->row.consultant_id = t->want_cons;
-	if (!t->allow_dup) {
-		rc = booking_find_duplicate(db, &t->row, &t->dup);
-		if (rc == HUB_DB_OK)
-			return BOOKING_TX_DUPLICATE;
-		if (rc != HUB_DB_ENOTFOUND)
-			return rc;
-	}
-	rc = booking_db_slot_count(db, t->slot.start, t->row.consultant_id, 0,
-				   &total, &mine);
+	if (rc == HUB_DB_OK)
+		rc = booking_db_slot_state(db, &t->slot, key,
+					   t->row.consultant_id, &ss);
+	free(key);
 	if (rc != HUB_DB_OK)
 		return rc;
-	if (total >= t->info.capacity ||
-	    (t->row.consultant_id > 0 && mine >= t->info.cons_capacity))
+	if (ss.blocked) {
+		snprintf(t->reason, sizeof(t->reason), "%s", ss.reason);
+		return BOOKING_TX_BLOCKED;
+	}
+	if (!t->allow_dup && ss.dup_id > 0) {
+		rc = booking_db_get(db, ss.dup_id, &t->dup);
+		return rc == HUB_DB_OK ? BOOKING_TX_DUPLICATE : rc;
+	}
+	if (ss.total >= t->info.capacity ||
+	    (t->row.consultant_id > 0 && ss.for_cons >= t->info.cons_capacity))
 		return BOOKING_TX_FULL;
 	return booking_assign_pick(db, &t->cands, &t->slot, &t->row);
 }
@@ -86,12 +95,6 @@ static int create_fn(hub_db *db, void *ud)
 	rc = booking_db_lock_slot(db, t->slot.start);
 	if (rc != HUB_DB_OK)
 		return rc;
-	rc = booking_db_blocked(db, t->slot.date, t->slot.minute, t->reason,
-				sizeof(t->reason));
-	if (rc < 0)
-		return rc;
-	if (rc == 1)
-		return BOOKING_TX_BLOCKED;
 	rc = create_checks(db, t);
 	if (rc != HUB_DB_OK)
 		return rc;
@@ -286,8 +289,10 @@ static int create_read_fields(hub_req *req, const cJSON *body, create_fields *f)
 static int create_slot_lookup(hub_req *req, hub_db *db, create_tx *t,
 			      int64_t now)
 {
-	int rc = booking_slot_lookup(db, &t->slot, t->row.consultant_id, now,
-				     &t->info);
+	/* "any available": the candidates come from the same listing */
+	int rc = booking_slot_lookup_cands(
+	    db, &t->slot, t->row.consultant_id, now, &t->info,
+	    t->row.consultant_id > 0 ? NULL : &t->cands);
 	if (rc != HUB_DB_OK) {
 		booking_reply_db_error(req, db, rc);
 		return -1;
@@ -331,7 +336,13 @@ static void create_fill_row(booking_row *r, const create_fields *f,
  * storage error. */
 static int create_run_tx(hub_db *db, create_tx *t)
 {
-	int rc = BOOKING_API->db_transaction(db, create_fn, t);
+	/* create_fn locks the slot's row first and reads everything that
+	 * must be exact (blocks, duplicates, counts) after it: the row lock
+	 * serialises it (READ COMMITTED on PostgreSQL, no writer queue) */
+	int rc = HUB_API_HAS(BOOKING_API, db_transaction_rowlocked) &&
+			 BOOKING_API->db_transaction_rowlocked
+		     ? BOOKING_API->db_transaction_rowlocked(db, create_fn, t)
+		     : BOOKING_API->db_transaction(db, create_fn, t);
 	if (rc == HUB_DB_ECONSTRAINT && t->idem_key) {
 		free(t->replay);
 		t->replay = NULL;
@@ -418,7 +429,6 @@ int booking_h_create(hub_req *req, void *ud)
 	create_fields f = {0};
 	hub_user u;
 	create_tx t;
-	int rc;
 	(void)ud;
 
 	memset(&t, 0, sizeof(t));
@@ -442,11 +452,6 @@ int booking_h_create(hub_req *req, void *ud)
 	t.allow_dup = cJSON_IsTrue(
 	    cJSON_GetObjectItemCaseSensitive(body, "allow_duplicate"));
 	t.want_cons = t.row.consultant_id;
-	if (!t.want_cons && (rc = booking_assign_candidates(
-				 db, &t.slot, now, &t.cands)) != HUB_DB_OK) {
-		booking_reply_db_error(req, db, rc);
-		goto out;
-	}
 	create_reply(req, db, &t, create_run_tx(db, &t), now);
 out:
 	free(t.response);

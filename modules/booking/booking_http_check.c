@@ -103,6 +103,13 @@ int booking_check_start(hub_req *req, const char *field, const char *text,
 int booking_slot_lookup(hub_db *db, const booking_slot_ref *s, int64_t cid,
 			int64_t now, booking_slot_info *si)
 {
+	return booking_slot_lookup_cands(db, s, cid, now, si, NULL);
+}
+
+int booking_slot_lookup_cands(hub_db *db, const booking_slot_ref *s,
+			      int64_t cid, int64_t now, booking_slot_info *si,
+			      booking_cands *cands)
+{
 	booking_inputs x;
 	booking_view v;
 	const booking_slot *sl;
@@ -140,6 +147,8 @@ int booking_slot_lookup(hub_db *db, const booking_slot_ref *s, int64_t cid,
 			    booking_m.cfg.capacity_default);
 		}
 	}
+	if (cands)
+		booking_assign_from_view(&x, &v, s, cands);
 	booking_view_free(&v);
 	booking_inputs_free(&x);
 	return HUB_DB_OK;

@@ -236,7 +236,7 @@ int booking_h_consultant_add(hub_req *req, void *ud)
 	else if (rc != HUB_DB_OK)
 		booking_reply_db_error(req, db, rc);
 	else {
-		booking_changed();
+		booking_admin_changed();
 		reply_consultant(req, db, t.id, 201);
 	}
 out:
@@ -276,7 +276,7 @@ int booking_h_consultant_patch(hub_req *req, void *ud)
 	else if (rc != HUB_DB_OK)
 		booking_reply_db_error(req, db, rc);
 	else {
-		booking_changed();
+		booking_admin_changed();
 		reply_consultant(req, db, id, 200);
 	}
 out:

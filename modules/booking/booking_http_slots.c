@@ -348,14 +348,15 @@ int booking_h_slots(hub_req *req, void *ud)
 				      "the range is at most 62 days");
 
 	/* the cache: same range, same generations, within slots_cache_s;
-	 * the stored generation (one point query) makes an admin's change
-	 * of consultants or blocks on any server a miss here at once */
+	 * the stored generation makes an admin's change of consultants or
+	 * blocks on any server a miss here at once (its in-process copy is
+	 * dropped by the change's invalidation through Redis) */
 	if (booking_m.cfg.slots_cache_s > 0) {
 		char f[11], t[11];
 		int64_t dbgen = 0;
 		hub_date_format(from, f);
 		hub_date_format(to, t);
-		if (!db || booking_db_gen(db, &dbgen) != HUB_DB_OK)
+		if (!db || booking_db_gen_cached(db, &dbgen) != HUB_DB_OK)
 			dbgen = -1; /* no cache use without it */
 		/* the instance keeps servers sharing a cache (Redis) from
 		 * serving each other's generations */

@@ -76,6 +76,47 @@ int booking_db_ensure_consultants(hub_db *db);
 int booking_db_bump_gen(hub_db *db);
 int booking_db_gen(hub_db *db, int64_t *gen);
 
+/* In-process copies of what only an admin changes (the stored
+ * generation, the active consultants, blocks): each is kept while the
+ * host's cache epoch of BOOKING_ADMIN_NS shows no invalidation since it
+ * was read (every such change ends with booking_admin_changed, which
+ * invalidates that namespace on every server through Redis), and at
+ * most BOOKING_COPY_MS; without invalidations from the other servers
+ * (epoch 0: no Redis, or its listener not subscribed) they are read from
+ * storage each time. booking_db_gen_cached is booking_db_gen through its
+ * copy; booking_db_consultants (active_only) and booking_db_blocks use
+ * theirs. Returns HUB_DB_OK or an error. */
+#define BOOKING_ADMIN_NS "booking.admin"
+#define BOOKING_COPY_MS	 1000
+int booking_db_gen_cached(hub_db *db, int64_t *gen);
+
+/* After a committed change of consultants or blocks: drops the copies
+ * above on every server, then what booking_changed drops. */
+void booking_admin_changed(void);
+
+/* The copies themselves (booking_copies.c). A tag is the epoch before a
+ * read and its time; take it with booking_copy_now before reading from
+ * storage, and put what was read under it. The getters return 1 with a
+ * copy (owned by the caller as the matching booking_db_* result would
+ * be), 0 when there is none to use. */
+typedef struct booking_copy_tag {
+	uint64_t epoch;
+	int64_t read_ms;
+} booking_copy_tag;
+booking_copy_tag booking_copy_now(void);
+int booking_copy_gen_get(const booking_copy_tag *now, int64_t *gen);
+void booking_copy_gen_put(const booking_copy_tag *tag, int64_t gen);
+int booking_copy_cons_get(const booking_copy_tag *now, booking_consultant **out,
+			  int *n);
+void booking_copy_cons_put(const booking_copy_tag *tag,
+			   const booking_consultant *v, int n);
+int booking_copy_blocks_get(const booking_copy_tag *now, hub_date from,
+			    hub_date to, booking_block **out, int *n);
+void booking_copy_blocks_put(const booking_copy_tag *tag, hub_date from,
+			     hub_date to, const booking_block *v, int n);
+/* Drops every copy (module shutdown: the module's memory goes with it). */
+void booking_copies_free(void);
+
 /* Reads consultants (only active ones when active_only), by name. *out is
  * owned: free(). Returns HUB_DB_OK or an error. */
 int booking_db_consultants(hub_db *db, int active_only,
@@ -242,6 +283,22 @@ typedef struct booking_slot_ref {
 	int minute;
 } booking_slot_ref;
 
+/* What a new booking checks after its slot's lock, read with one query
+ * (booking_db_blocked, the id of booking_find_duplicate's booking and
+ * booking_db_slot_count together): the block's reason into reason
+ * (*blocked 1, else 0), the id of an active booking of customer_key in the
+ * slot into *dup_id (0 when none), and the counts. Returns HUB_DB_OK or
+ * an error. */
+typedef struct booking_slot_state {
+	int blocked;
+	char reason[256];
+	int64_t dup_id;
+	int total, for_cons;
+} booking_slot_state;
+int booking_db_slot_state(hub_db *db, const booking_slot_ref *s,
+			  const char *customer_key, int64_t cid,
+			  booking_slot_state *out);
+
 /* What the listing says about one slot. */
 typedef struct booking_slot_info {
 	int capacity;	   /* all available consultants */
@@ -269,10 +326,10 @@ typedef struct booking_cands {
 } booking_cands;
 
 /* Fills *out with the consultants available for slot s (with at least one
- * place), in the listing's order. Before the transaction. Returns HUB_DB_*
- * (booking_assign.c). */
-int booking_assign_candidates(hub_db *db, const booking_slot_ref *s,
-			      int64_t now, booking_cands *out);
+ * place), in the listing's order, from a listing of s's day (x and v).
+ * Before the transaction (booking_assign.c). */
+void booking_assign_from_view(const booking_inputs *x, const booking_view *v,
+			      const booking_slot_ref *s, booking_cands *out);
 
 /* Inside the slot's transaction, for a booking without a consultant:
  * sets r->consultant_id and r->consultant to the candidate with room in
@@ -313,6 +370,12 @@ int booking_check_start(hub_req *req, const char *field, const char *text,
  * Returns HUB_DB_OK or an error. */
 int booking_slot_lookup(hub_db *db, const booking_slot_ref *s, int64_t cid,
 			int64_t now, booking_slot_info *si);
+
+/* booking_slot_lookup that also fills *cands (booking_assign_candidates)
+ * from the same listing when cands is not NULL: one read instead of two. */
+int booking_slot_lookup_cands(hub_db *db, const booking_slot_ref *s,
+			      int64_t cid, int64_t now, booking_slot_info *si,
+			      booking_cands *cands);
 
 /* Answers 409 slot_full with up to 5 alternatives (for consultant cid
  * when > 0), nearest first. */

@@ -317,6 +317,7 @@ static void booking_shutdown(hub_ctx *ctx)
 	(void)ctx;
 	booking_slots_shutdown();
 	booking_feed_shutdown();
+	booking_copies_free();
 	booking_config_free(&booking_m.cfg);
 }
 

@@ -5,13 +5,16 @@ HUB_REDIS_URL and how to restart both). Checks, over real HTTP:
 
   1. a login rate limit counts on both servers together (Redis);
   2. a session made on one server works on the other (PostgreSQL);
-  3. a listing cached on B is dropped when a booking on A changes it;
+  3. a listing cached on B is dropped when a booking on A changes it,
+     and shows a block an admin made on A at once;
   4. a booking storm split across both gives exactly the free places;
   5. SIGKILL of one server during a storm loses no acknowledged booking
      and the other keeps serving (no 5xx);
   6. PostgreSQL restarted under load: 503s while it is away, never a 500,
      no crash, and service again without restarting hubd;
-  7. Redis stopped: no 500s, /health degraded with a "redis" check; Redis
+  7. Redis stopped: no 500s, /health degraded with a "redis" check, a
+     block made on A still shows in B's cached listing at once (without
+     invalidations B reads the stored generation per request); Redis
      started again: healthy, shared limits again.
 Prints one line per check and "cluster: N passed, N failed".
 """
@@ -192,6 +195,16 @@ def book(hub, sess, start, last):
     return st, bid
 
 
+def block(hub, sess, start):
+    """Blocks the slot at `start` (an admin's session); the status."""
+    st, data, _ = hub.req("POST", "/api/v1/admin/blocked-dates",
+                          {"date": start[:10], "time": start[11:16],
+                           "reason": "Cluster test"}, sess=sess)
+    if st != 201:
+        print(f"     block {start}: {st} {data[:200]}")
+    return st
+
+
 def storm(hubs, sess, starts, per_slot, tag):
     """Concurrent bookings of every start, per_slot each, split across
     hubs. Returns a list of (status, id, start, session)."""
@@ -217,7 +230,9 @@ def storm(hubs, sess, starts, per_slot, tag):
 
 
 def test_rate_and_session(a, b):
-    # alice signs in on A, bob on B: two of the login budget
+    # erin (admin) and alice sign in on A, bob on B: three of the budget
+    st, erin = login(a, "erin")
+    check(st == 200, "admin login on A")
     st, alice = login(a, "alice")
     check(st == 200, "login on A")
     st, bob = login(b, "bob")
@@ -230,13 +245,13 @@ def test_rate_and_session(a, b):
     codes = [login((a, b)[i % 2], "carol")[0] for i in range(LOGIN_LIMIT + 4)]
     ok = codes.count(200)
     print(f"     logins alternating A/B: {codes}")
-    check(ok == LOGIN_LIMIT - 2 and codes.count(429) == 6,
+    check(ok == LOGIN_LIMIT - 3 and codes.count(429) == 7,
           f"login limit {LOGIN_LIMIT}/min counted on both servers "
-          f"({ok} allowed after 2)")
-    return alice, bob
+          f"({ok} allowed after 3)")
+    return alice, bob, erin
 
 
-def test_invalidation_and_storm(a, b, alice, bob):
+def test_invalidation_and_storm(a, b, alice, bob, erin):
     starts = bookable_slots(b, bob, 2)
     check(len(starts) >= 2, "two free slots found")
     if len(starts) < 2:
@@ -247,6 +262,11 @@ def test_invalidation_and_storm(a, b, alice, bob):
     check(st == 201, "booking on A")
     check(slots(b, bob, day)[starts[0]]["free"] == 5,
           "B's cached listing dropped at once (Redis invalidation)")
+    check(not slots(b, bob, day)[starts[1]].get("blocked"),
+          "B lists the second slot open (and caches it)")
+    check(block(a, erin, starts[1]) == 201, "an admin blocks it on A")
+    check(slots(b, bob, day)[starts[1]].get("blocked") is True,
+          "B's cached listing shows the block at once")
     res = storm([a, b], [alice, bob], [starts[0]], 60, "Storm")
     codes = [r[0] for r in res]
     print(f"     storm of 60 on 5 free: {codes.count(201)} x 201, "
@@ -369,7 +389,8 @@ def health(hub):
     return st, doc
 
 
-def test_redis_restart(b, bob):
+def test_redis_restart(a, b, bob, erin):
+    check(a.start(), "hubd A started again (after its SIGKILL)")
     st, doc = health(b)
     check(doc.get("checks", {}).get("redis", {}).get("status") == "ok",
           "/health has an ok redis check")
@@ -385,6 +406,17 @@ def test_redis_restart(b, bob):
           f"redis={rs}")
     check(doc.get("status") == "degraded" and rs.get("status") == "degraded",
           "/health degraded with the redis check")
+    free = bookable_slots(b, bob, 12)
+    if free:
+        day = free[-1][:10]
+        listed = slots(b, bob, day).get(free[-1], {})
+        check(listed and not listed.get("blocked"),
+              "Redis down: B lists a slot open (and caches it)")
+        check(block(a, erin, free[-1]) == 201, "an admin blocks it on A")
+        check(slots(b, bob, day)[free[-1]].get("blocked") is True,
+              "Redis down: B's cached listing shows the block at once")
+    else:
+        check(False, "a free slot to block while Redis is down")
     subprocess.run(["redis-server", os.environ["HUB_REDIS_CONF"]],
                    check=False)
     ok = False
@@ -403,16 +435,17 @@ def main():
     try:
         check(a.start(), "hubd A started on PostgreSQL + Redis")
         check(b.start(), "hubd B started on the same database")
-        for name in ("alice", "bob", "carol", "dave"):
-            rc, out = hubctl(a, "user", "add", name, "--role", "staff",
+        for name in ("alice", "bob", "carol", "dave", "erin"):
+            role = "admin" if name == "erin" else "staff"
+            rc, out = hubctl(a, "user", "add", name, "--role", role,
                              stdin=f"pw-{name}-Secret1\n")
             check(rc == 0, f"hubctl user add {name} ({out.strip()})")
-        alice, bob = test_rate_and_session(a, b)
-        if alice and bob:
-            test_invalidation_and_storm(a, b, alice, bob)
+        alice, bob, erin = test_rate_and_session(a, b)
+        if alice and bob and erin:
+            test_invalidation_and_storm(a, b, alice, bob, erin)
             test_sigkill(a, b, alice, bob)
             test_pg_restart(b, bob)
-            test_redis_restart(b, bob)
+            test_redis_restart(a, b, bob, erin)
     finally:
         a.stop()
         b.stop()

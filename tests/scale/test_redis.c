@@ -6,9 +6,11 @@
  *     retry time;
  *   - counters increment across processes and reset;
  *   - a budget of N places is never exceeded by two processes;
- *   - a published invalidation drops the namespace in the other process;
+ *   - a published invalidation drops the namespace in the other process
+ *     and changes its cache epoch (not 0 while its listener is
+ *     subscribed);
  *   - Redis stopped: every call answers "unavailable" (-2) within the
- *     time-out, the health check says degraded.
+ *     time-out, the health check says degraded, the cache epoch is 0.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -122,14 +124,18 @@ static void test_invalidation(void)
 		char *v;
 		hub_redis_stop();
 		start_service(getenv("HUB_REDIS_URL"));
+		uint64_t e0;
 		hub_cache_put("ns", "k", "v", 1, 60);
 		usleep(300 * 1000); /* the listener subscribes */
+		e0 = hub_cache_epoch("ns");
+		if (e0 == 0)
+			_exit(4); /* subscribed: copies may be kept */
 		if (write(pipefd[1], "r", 1) != 1)
 			_exit(3);
 		for (int i = 0; i < 50; i++) {
 			v = hub_cache_get("ns", "k", &len);
 			if (!v)
-				_exit(0);
+				_exit(hub_cache_epoch("ns") != e0 ? 0 : 5);
 			hub_cache_free(v);
 			usleep(20 * 1000);
 		}
@@ -161,6 +167,10 @@ static void test_down(void)
 	CHECK_INT(hub_redis_rate_hit("t", "x", 5, 60, &info), -2);
 	CHECK_INT(hub_redis_counter_incr("c", 60), -2);
 	CHECK(now_ms() - t0 < 1500);
+	/* the listener lost its connection: no copies kept on trust */
+	for (int i = 0; i < 40 && hub_cache_epoch(NULL) != 0; i++)
+		usleep(50 * 1000);
+	CHECK(hub_cache_epoch(NULL) == 0);
 	t0 = now_ms();
 	for (int i = 0; i < 100; i++)
 		hub_redis_rate_hit("t", "x", 5, 60, &info);

@@ -1,6 +1,8 @@
 /*
  * test_cache.c - the in-process cache: get/put/del, TTL expiry, the byte
- * bound with LRU eviction, and 8 threads hammering the same keys.
+ * bound with LRU eviction, 8 threads hammering the same keys, and the
+ * invalidation epoch (0 while not listening, changed by every
+ * invalidation).
  */
 #include "cache/cache.h"
 #include "check.h"
@@ -96,10 +98,38 @@ static void test_threads(void)
 	CHECK_INT(b, 0);
 }
 
+static void test_epoch(void)
+{
+	uint64_t e0, e1, o0;
+	CHECK(hub_cache_epoch("ns") == 0); /* nobody listens to others */
+	hub_cache_invalidate_local("ns");
+	CHECK(hub_cache_epoch("ns") == 0);
+	hub_cache_set_listening(1);
+	e0 = hub_cache_epoch("ns");
+	o0 = hub_cache_epoch("other");
+	CHECK(e0 != 0 && o0 != 0);
+	CHECK(hub_cache_epoch("ns") == e0); /* stable without invalidations */
+	hub_cache_put("ns", "k", "v", 1, 60);
+	CHECK(hub_cache_epoch("ns") == e0); /* a put is no invalidation */
+	hub_cache_invalidate("ns");	    /* local; no broadcast set */
+	e1 = hub_cache_epoch("ns");
+	CHECK(e1 != 0 && e1 != e0);
+	CHECK(hub_cache_epoch("other") == o0); /* another namespace: kept */
+	hub_cache_invalidate_local(NULL);      /* everything */
+	CHECK(hub_cache_epoch("ns") != e1);
+	CHECK(hub_cache_epoch("other") != o0);
+	e0 = hub_cache_epoch(NULL);
+	hub_cache_invalidate("other");
+	CHECK(hub_cache_epoch(NULL) != e0); /* NULL: any namespace */
+	hub_cache_set_listening(0);
+	CHECK(hub_cache_epoch("ns") == 0 && hub_cache_epoch(NULL) == 0);
+}
+
 int main(void)
 {
 	test_basic();
 	test_bound();
 	test_threads();
+	test_epoch();
 	return check_report("cache");
 }

@@ -43,7 +43,7 @@ extern "C" {
 /* ABI minor: bumped when fields are appended to hub_api. The host's
  * minor is in the table (hub_api.abi_minor, from minor 1 on), so a module
  * can log what it runs against. */
-#define HUB_ABI_MINOR 2u
+#define HUB_ABI_MINOR 3u
 
 #if defined(__GNUC__)
 #define HUB_EXPORT	 __attribute__((visibility("default")))
@@ -547,6 +547,29 @@ struct hub_api {
 	 * {"calendar_id","last_ok","last_attempt","last_error"} (empty for
 	 * the local backend). NULL on a storage error. */
 	char *(*calendar_sync)(void);
+
+	/* ---- v1.3 ---- */
+
+	/* db_transaction for a transaction whose fn first takes a row lock
+	 * that every competing transaction takes too (an upsert of a lock
+	 * row): on PostgreSQL it runs at READ COMMITTED without the
+	 * process's writer queue, so transactions of different lock rows
+	 * run and commit concurrently; each statement sees what was
+	 * committed before it began, after the lock all of the previous
+	 * holder's work. Only what is read after the lock is exact. On
+	 * SQLite it is db_transaction. */
+	int (*db_transaction_rowlocked)(hub_db *db,
+					int (*fn)(hub_db *db, void *ud),
+					void *ud);
+	/* A number that changes whenever namespace `ns` of this server's
+	 * cache is invalidated (locally, or by another server through
+	 * Redis; also by an invalidation of everything), or 0 while
+	 * invalidations of other servers do not reach this one (no Redis
+	 * configured, or its listener not subscribed). While it is not 0 and
+	 * unchanged, nothing invalidated `ns` here since: a module may keep
+	 * an in-process copy of a stored value whose every change
+	 * invalidates `ns` (see docs/SCALING.md). NULL: any namespace. */
+	uint64_t (*cache_epoch)(const char *ns);
 };
 
 /* True when the host's table is new enough to hold `field`. */

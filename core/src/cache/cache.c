@@ -235,10 +235,44 @@ void hub_cache_set_broadcast(void (*fn)(const char *ns))
 	__atomic_store_n(&g_broadcast, fn, __ATOMIC_RELEASE);
 }
 
+/* Invalidations so far: of everything (starts at 1, so an epoch is never
+ * 0 while listening), of any namespace, and per namespace (hashed into
+ * EPOCH_SLOTS counters: a collision costs a copy, never a stale one);
+ * and whether other servers' invalidations arrive. */
+#define EPOCH_SLOTS 64
+static uint64_t g_epoch_all = 1, g_epoch_any = 1, g_epoch_ns[EPOCH_SLOTS];
+static int g_listening;
+
+static unsigned epoch_slot(const char *ns)
+{
+	return (unsigned)(fnv(ns, "") % EPOCH_SLOTS);
+}
+
+void hub_cache_set_listening(int on)
+{
+	__atomic_store_n(&g_listening, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t hub_cache_epoch(const char *ns)
+{
+	if (!__atomic_load_n(&g_listening, __ATOMIC_SEQ_CST))
+		return 0;
+	if (!ns)
+		return __atomic_load_n(&g_epoch_any, __ATOMIC_SEQ_CST);
+	/* both only grow, so their sum changes with either */
+	return __atomic_load_n(&g_epoch_all, __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&g_epoch_ns[epoch_slot(ns)], __ATOMIC_SEQ_CST);
+}
+
 /* Drops every entry of namespace `ns` (every entry when ns is NULL). */
 void hub_cache_invalidate_local(const char *ns)
 {
 	size_t nl = ns ? strlen(ns) + 1 : 0;
+	/* first: a reader that saw the old epoch must not keep a copy read
+	 * before this invalidation */
+	__atomic_add_fetch(ns ? &g_epoch_ns[epoch_slot(ns)] : &g_epoch_all, 1,
+			   __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&g_epoch_any, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&g_cache.lock);
 	for (entry *e = g_cache.head, *next; e; e = next) {
 		next = e->next;

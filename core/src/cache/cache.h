@@ -6,6 +6,7 @@
 #define HUB_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Sets the maximum number of bytes held (default 16 MiB). */
 void hub_cache_configure(size_t max_bytes);
@@ -31,5 +32,14 @@ void hub_cache_invalidate_local(const char *ns);
 /* Sets the function that sends an invalidation to the other servers
  * (NULL: none, the default). */
 void hub_cache_set_broadcast(void (*fn)(const char *ns));
+
+/* Says whether invalidations of the other servers reach this process (1:
+ * the Redis listener is subscribed; 0: not, the default). */
+void hub_cache_set_listening(int on);
+
+/* A number changed by every hub_cache_invalidate_local of `ns` or of
+ * everything (NULL: by every one), or 0 while not listening: see
+ * hub_api.cache_epoch. */
+uint64_t hub_cache_epoch(const char *ns);
 
 #endif

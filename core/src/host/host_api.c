@@ -390,6 +390,8 @@ static const hub_api g_api = {
     .runtime_get = hub_admin_runtime_get,
     .runtime_set = hub_admin_runtime_set,
     .calendar_sync = hub_admin_calendar_sync,
+    .db_transaction_rowlocked = hub_store_transaction_rowlocked,
+    .cache_epoch = hub_cache_epoch,
 };
 
 const hub_api *hub_host_api(void)

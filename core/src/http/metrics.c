@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "http/http.h"
 #include "base/log.h"
+#include "store/store.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -176,6 +177,7 @@ char *hub_metrics_render(void)
 	met **order = malloc(sizeof(met *) * MET_SLOTS);
 	const char *last = "";
 	unsigned long long dropped;
+	hub_store_tx_stats txs;
 	if (!buf || !copy || !order)
 		goto fail;
 	buf[0] = 0;
@@ -183,6 +185,7 @@ char *hub_metrics_render(void)
 	memcpy(copy, g_met.slots, sizeof(met) * MET_SLOTS);
 	dropped = g_met.dropped;
 	pthread_mutex_unlock(&g_met.lock);
+	hub_store_tx_stats_get(&txs);
 	for (size_t i = 0; i < MET_SLOTS; i++)
 		if (copy[i].used)
 			order[n++] = &copy[i];
@@ -196,10 +199,23 @@ char *hub_metrics_render(void)
 		    "hub_uptime_seconds %.0f\n"
 		    "# HELP hub_metrics_dropped_total %s\n"
 		    "# TYPE hub_metrics_dropped_total counter\n"
-		    "hub_metrics_dropped_total %llu\n",
+		    "hub_metrics_dropped_total %llu\n"
+		    "# HELP hub_store_transactions_total %s\n"
+		    "# TYPE hub_store_transactions_total counter\n"
+		    "hub_store_transactions_total %llu\n"
+		    "# HELP hub_store_tx_retries_total %s\n"
+		    "# TYPE hub_store_tx_retries_total counter\n"
+		    "hub_store_tx_retries_total %llu\n"
+		    "# HELP hub_store_tx_gave_up_total %s\n"
+		    "# TYPE hub_store_tx_gave_up_total counter\n"
+		    "hub_store_tx_gave_up_total %llu\n",
 		    hub_metric_help("hub_build_info"), HUB_VERSION,
 		    hub_metric_help("hub_uptime_seconds"), hub_uptime_s(),
-		    hub_metric_help("hub_metrics_dropped_total"), dropped))
+		    hub_metric_help("hub_metrics_dropped_total"), dropped,
+		    hub_metric_help("hub_store_transactions_total"),
+		    txs.transactions,
+		    hub_metric_help("hub_store_tx_retries_total"), txs.retries,
+		    hub_metric_help("hub_store_tx_gave_up_total"), txs.gave_up))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		met *m = order[i];

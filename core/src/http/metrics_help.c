@@ -18,6 +18,13 @@ static const struct {
     {"hub_http_request_duration_seconds",
      "HTTP request latency by route pattern and status code."},
     {"hub_rate_limited_total", "Requests answered 429 by the rate limiter."},
+    {"hub_store_transactions_total",
+     "Storage transactions run (db_transaction, not nested ones)."},
+    {"hub_store_tx_retries_total",
+     "Storage transactions run again after a conflict, deadlock or busy "
+     "lock."},
+    {"hub_store_tx_gave_up_total",
+     "Storage transactions given up still busy after the last attempt."},
     {"hub_error_reports_total",
      "Error reports by result (sent, retried, sampled_out, "
      "dropped_queue_full, refused, dropped_at_exit)."},

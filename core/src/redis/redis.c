@@ -359,7 +359,9 @@ static void *listener_main(void *arg)
 			freeReplyObject(r);
 			/* messages may have been missed while away */
 			hub_cache_invalidate_local(NULL);
+			hub_cache_set_listening(1);
 			listen_on(c);
+			hub_cache_set_listening(0);
 		} else {
 			freeReplyObject(r);
 			set_down(c ? c->errstr : why);

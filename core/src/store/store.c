@@ -326,23 +326,36 @@ static void wlock_drop(hub_db *db)
 	}
 }
 
+/* Starts a transaction: an ordinary write transaction (BEGIN IMMEDIATE
+ * after the process's writer queue), or with `rowlocks` one serialised by
+ * its own row locks when the engine has such (no queue). */
+static int begin_tx(hub_db *db, int rowlocks)
+{
+	const char *sql;
+	int rc = HUB_DB_OK;
+	if (!db)
+		return HUB_DB_EMISUSE;
+	if (db->be->in_tx(db) || db->holds_wlock)
+		return HUB_DB_EMISUSE;
+	sql = rowlocks ? db->be->begin_rowlocks_sql : NULL;
+	if (!sql) {
+		sql = db->be->begin_sql;
+		rc = wlock_take(db);
+	}
+	if (rc == HUB_DB_OK)
+		rc = db->be->exec(db, sql);
+	if (rc != HUB_DB_OK)
+		wlock_drop(db);
+	db->sp_depth = 0;
+	return rc;
+}
+
 /* Starts a write transaction (BEGIN IMMEDIATE on SQLite). Returns
  * HUB_DB_OK, HUB_DB_EBUSY when the write lock stayed taken for the busy
  * timeout, HUB_DB_EMISUSE when a transaction is already open. */
 int hub_store_begin(hub_db *db)
 {
-	int rc;
-	if (!db)
-		return HUB_DB_EMISUSE;
-	if (db->be->in_tx(db) || db->holds_wlock)
-		return HUB_DB_EMISUSE;
-	rc = wlock_take(db);
-	if (rc == HUB_DB_OK)
-		rc = db->be->exec(db, db->be->begin_sql);
-	if (rc != HUB_DB_OK)
-		wlock_drop(db);
-	db->sp_depth = 0;
-	return rc;
+	return begin_tx(db, 0);
 }
 
 /* Commits. On failure the transaction is rolled back (never left open)
@@ -441,6 +454,66 @@ static int nested_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
 	return rc;
 }
 
+/* Transactions run, retried attempts and give-ups (hub_store_tx_stats). */
+static hub_store_tx_stats g_txs;
+
+void hub_store_tx_stats_get(hub_store_tx_stats *out)
+{
+	out->transactions =
+	    __atomic_load_n(&g_txs.transactions, __ATOMIC_RELAXED);
+	out->retries = __atomic_load_n(&g_txs.retries, __ATOMIC_RELAXED);
+	out->gave_up = __atomic_load_n(&g_txs.gave_up, __ATOMIC_RELAXED);
+}
+
+/* The retry loop of hub_store_transaction(_rowlocked). */
+static int run_transaction(hub_db *db, int rowlocks,
+			   int (*fn)(hub_db *, void *), void *ud)
+{
+	int rc = HUB_DB_EMISUSE, max;
+	if (!db || !fn)
+		return HUB_DB_EMISUSE;
+	if (db->be->in_tx(db))
+		return nested_transaction(db, fn, ud);
+	__atomic_add_fetch(&g_txs.transactions, 1, __ATOMIC_RELAXED);
+	/* optimistic engines (PostgreSQL SERIALIZABLE: other servers'
+	 * writers) meet more conflicts than a single writer: more tries */
+	max = strcmp(db->be->dialect, "sqlite") == 0 ? TX_MAX_ATTEMPTS
+						     : 2 * TX_MAX_ATTEMPTS;
+	for (int attempt = 0; attempt < max; attempt++) {
+		char why[200] = "busy before it began";
+		rc = begin_tx(db, rowlocks);
+		if (rc == HUB_DB_OK) {
+			rc = fn(db, ud);
+			if (rc != HUB_DB_OK && db->be->tx_failure &&
+			    db->be->tx_failure(db) == HUB_DB_EBUSY)
+				rc = HUB_DB_EBUSY; /* whatever fn made of it */
+			/* the reason, before ROLLBACK replaces the message */
+			snprintf(why, sizeof(why), "%s", db->be->errmsg(db));
+			if (rc == HUB_DB_OK) {
+				rc = hub_store_commit(db);
+				snprintf(why, sizeof(why), "at commit");
+			} else {
+				hub_store_rollback(db);
+			}
+		}
+		if (rc != HUB_DB_EBUSY)
+			break;
+		if (attempt + 1 < max) {
+			__atomic_add_fetch(&g_txs.retries, 1, __ATOMIC_RELAXED);
+			hub_logf(HUB_LOG_DEBUG, "store",
+				 "transaction busy (attempt %d, %s): retrying",
+				 attempt + 1, why);
+			backoff_sleep(attempt);
+		}
+	}
+	if (rc == HUB_DB_EBUSY) {
+		__atomic_add_fetch(&g_txs.gave_up, 1, __ATOMIC_RELAXED);
+		hub_logf(HUB_LOG_WARN, "store",
+			 "transaction gave up after %d busy attempts", max);
+	}
+	return rc;
+}
+
 /* Runs fn in a write transaction and commits when fn returns HUB_DB_OK;
  * rolls back and returns fn's code otherwise. The whole transaction is
  * retried (fn called again) on HUB_DB_EBUSY, up to TX_MAX_ATTEMPTS times
@@ -449,35 +522,15 @@ static int nested_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
  * without retry. */
 int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud)
 {
-	int rc = HUB_DB_EMISUSE, max;
-	if (!db || !fn)
-		return HUB_DB_EMISUSE;
-	if (db->be->in_tx(db))
-		return nested_transaction(db, fn, ud);
-	/* optimistic engines (PostgreSQL SERIALIZABLE: other servers'
-	 * writers) meet more conflicts than a single writer: more tries */
-	max = strcmp(db->be->dialect, "sqlite") == 0 ? TX_MAX_ATTEMPTS
-						     : 2 * TX_MAX_ATTEMPTS;
-	for (int attempt = 0; attempt < max; attempt++) {
-		rc = hub_store_begin(db);
-		if (rc == HUB_DB_OK) {
-			rc = fn(db, ud);
-			if (rc != HUB_DB_OK && db->be->tx_failure &&
-			    db->be->tx_failure(db) == HUB_DB_EBUSY)
-				rc = HUB_DB_EBUSY; /* whatever fn made of it */
-			if (rc == HUB_DB_OK)
-				rc = hub_store_commit(db);
-			else
-				hub_store_rollback(db);
-		}
-		if (rc != HUB_DB_EBUSY)
-			break;
-		backoff_sleep(attempt);
-	}
-	if (rc == HUB_DB_EBUSY)
-		hub_logf(HUB_LOG_WARN, "store",
-			 "transaction gave up after %d busy attempts", max);
-	return rc;
+	return run_transaction(db, 0, fn, ud);
+}
+
+/* See store.h: hub_store_transaction for transactions that serialise
+ * themselves with a row lock taken first. */
+int hub_store_transaction_rowlocked(hub_db *db, int (*fn)(hub_db *, void *),
+				    void *ud)
+{
+	return run_transaction(db, 1, fn, ud);
 }
 
 /* -------------------------------------------------------------- dispatch */

@@ -38,6 +38,15 @@ int hub_store_begin(hub_db *db);
 int hub_store_commit(hub_db *db);
 int hub_store_rollback(hub_db *db);
 int hub_store_transaction(hub_db *db, int (*fn)(hub_db *, void *), void *ud);
+/* As hub_store_transaction, for a transaction whose fn first takes a row
+ * lock that serialises it against every transaction it competes with
+ * (the booking module's slot lock row). On PostgreSQL it runs at READ
+ * COMMITTED and outside the process's writer queue, so transactions of
+ * different rows run (and commit) concurrently; each statement sees what
+ * was committed before it started, so after the lock everything of the
+ * lock's previous holder. On SQLite it is hub_store_transaction. */
+int hub_store_transaction_rowlocked(hub_db *db, int (*fn)(hub_db *, void *),
+				    void *ud);
 int64_t hub_store_last_id(hub_db *db);
 int hub_store_changes(hub_db *db);
 const char *hub_store_errmsg(hub_db *db);
@@ -98,6 +107,15 @@ int hub_store_thread_reset(int discard);
  * none or the table does not exist yet), or a negative hub_db_rc. */
 int hub_store_schema_version(hub_db *db, const char *module);
 
+/* Counts of hub_store_transaction(_rowlocked) since start: transactions
+ * run, attempts retried after HUB_DB_EBUSY (a serialization conflict, a
+ * deadlock, a lock or statement time-out; on SQLite the write lock), and
+ * transactions that gave up busy after their last attempt. */
+typedef struct hub_store_tx_stats {
+	unsigned long long transactions, retries, gave_up;
+} hub_store_tx_stats;
+void hub_store_tx_stats_get(hub_store_tx_stats *out);
+
 /* Short stable name of a hub_db_rc ("constraint", "busy", "full", ...).
  * Static string. */
 const char *hub_store_rc_name(int rc);
@@ -113,6 +131,9 @@ int hub_store_sql_lint(const char *sql, char *why, size_t whylen);
  * literals, quoted identifiers and comments are left alone. Owned: free().
  * NULL on out of memory. */
 char *hub_store_sql_to_pg(const char *sql);
+/* The same, also counting the placeholders into *nparams (when not NULL):
+ * the statement's parameters are $1 .. $(*nparams). */
+char *hub_store_sql_to_pg_n(const char *sql, int *nparams);
 
 /* ------------------------------------------------------------------------
  * PostgreSQL for the database server's tools (store_pgtool.c).

@@ -40,6 +40,10 @@ typedef struct store_backend {
 	const char *dialect; /* "sqlite" or "postgresql" */
 	/* SQL that starts a write transaction ("BEGIN IMMEDIATE"). */
 	const char *begin_sql;
+	/* Optional: SQL that starts a transaction serialised by the row
+	 * locks it takes (hub_store_transaction_rowlocked), run outside the
+	 * writer queue. NULL: such transactions are ordinary ones. */
+	const char *begin_rowlocks_sql;
 	/* 1 when the engine allows one writer at a time (SQLite): the front
 	 * end then queues the process's writers on a mutex, which wakes a
 	 * waiter at once instead of after a busy-handler sleep. */

@@ -11,8 +11,10 @@
  * the transaction is lost; the caller answers 503.
  *
  * Statements. Portable SQL is rewritten by hub_store_sql_to_pg (`?` to
- * `$n`, types), prepared server-side under a per-connection name and
- * cached by SQL text (LRU beyond PG_CACHE_MAX, DEALLOCATEd on eviction).
+ * `$n`, types), prepared server-side under a per-connection name (one
+ * round trip: the parameters are the placeholders the rewrite counted)
+ * and cached by SQL text (LRU beyond PG_CACHE_MAX, DEALLOCATEd on
+ * eviction), so a connection prepares each text once.
  * Parameters go as text (blobs as binary); results come back as text and
  * are converted on read, so column types follow the result's type OIDs.
  *
@@ -20,7 +22,11 @@
  * booking module's slot lock rows) make writers of one slot wait for each
  * other instead of both running to a conflict. Writers of one process
  * queue on the front end's write lock, so conflicts (retried) only arise
- * between servers.
+ * between servers. A transaction that serialises itself with a row lock
+ * it takes first (hub_store_transaction_rowlocked: a booking) runs at READ
+ * COMMITTED outside that queue instead: bookings of different slots run
+ * and commit concurrently (their commits share WAL flushes), and no
+ * optimistic check can abort them.
  *
  * Errors. SQLSTATE class 23 (unique, foreign key, check, not null) is
  * HUB_DB_ECONSTRAINT; 40001 (serialization) and 40P01 (deadlock), lock
@@ -262,7 +268,7 @@ static int pg_open(const char *target, int busy_ms, hub_db **out, char *err,
 
 static void stmt_clear_binds(pg_stmt *s)
 {
-	for (int i = 0; i < s->nparams; i++) {
+	for (int i = 0; s->vals && s->lens && s->fmts && i < s->nparams; i++) {
 		free(s->vals[i]);
 		s->vals[i] = NULL;
 		s->lens[i] = 0;
@@ -467,20 +473,9 @@ static int server_prepare(pg_db *d, pg_stmt *s)
 	PQclear(r);
 	if (rc != HUB_DB_OK)
 		return rc;
-	r = PQdescribePrepared(d->c, s->name);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		rc = pg_fail(d, r);
-	} else if (!s->vals) {
-		s->nparams = PQnparams(r);
-		s->vals = calloc((size_t)s->nparams + 1, sizeof(*s->vals));
-		s->lens = calloc((size_t)s->nparams + 1, sizeof(*s->lens));
-		s->fmts = calloc((size_t)s->nparams + 1, sizeof(*s->fmts));
-		if (!s->vals || !s->lens || !s->fmts)
-			rc = HUB_DB_ERROR;
-	}
-	PQclear(r);
-	if (rc == HUB_DB_OK)
-		s->gen = d->gen;
+	/* no PQdescribePrepared (a second round trip): the parameters are
+	 * the placeholders the rewrite counted (stmt_new) */
+	s->gen = d->gen;
 	return rc;
 }
 
@@ -491,8 +486,13 @@ static pg_stmt *stmt_new(pg_db *d, const char *sql, uint64_t h, int cache)
 	if (!s)
 		return NULL;
 	s->sql = strdup(sql);
-	s->pgsql = hub_store_sql_to_pg(sql);
-	if (!s->sql || !s->pgsql) {
+	s->pgsql = hub_store_sql_to_pg_n(sql, &s->nparams);
+	if (s->pgsql) {
+		s->vals = calloc((size_t)s->nparams + 1, sizeof(*s->vals));
+		s->lens = calloc((size_t)s->nparams + 1, sizeof(*s->lens));
+		s->fmts = calloc((size_t)s->nparams + 1, sizeof(*s->fmts));
+	}
+	if (!s->sql || !s->pgsql || !s->vals || !s->lens || !s->fmts) {
 		stmt_free(s);
 		return NULL;
 	}
@@ -778,6 +778,11 @@ const store_backend hub_store_backend_pg = {
      * transactions as if run one after another. SERIALIZABLE keeps that
      * promise; its conflicts (40001) are retried by the front end. */
     .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    /* a transaction whose first statement locks the row all its
+     * competitors lock (hub_store_transaction_rowlocked): every later
+     * statement's snapshot includes what the lock's previous holder
+     * committed, so the row lock alone makes it exact */
+    .begin_rowlocks_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
     /* writers of one process queue in process (as on SQLite): they
      * would only meet each other's conflicts and retry; servers of a
      * cluster still write concurrently, serialised by PostgreSQL */

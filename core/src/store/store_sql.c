@@ -392,6 +392,12 @@ static void buf_str(buf *b, const char *s)
 /* Rewrites portable SQL for PostgreSQL; see store.h. */
 char *hub_store_sql_to_pg(const char *sql)
 {
+	return hub_store_sql_to_pg_n(sql, NULL);
+}
+
+/* See store.h. */
+char *hub_store_sql_to_pg_n(const char *sql, int *nparams)
+{
 	buf b = {NULL, 0, 0, 0};
 	const char *p = sql;
 	int nparam = 0;
@@ -455,6 +461,8 @@ char *hub_store_sql_to_pg(const char *sql)
 		free(b.p);
 		return NULL;
 	}
+	if (nparams)
+		*nparams = nparam;
 	return b.p;
 }
 
