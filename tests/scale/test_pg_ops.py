@@ -215,9 +215,11 @@ def psql(dsn, sql):
 def password_role():
     """A role that must give a password over TCP; returns its DSN."""
     adm = os.environ["HUB_PG_ADMIN_DSN"]
+    # rights in its own schema only (no CREATE on the database): what a
+    # cautious DBA gives an application role
     rc, out = psql(adm, f"CREATE ROLE {PW_ROLE} LOGIN PASSWORD '{PW}'; "
                    f"CREATE SCHEMA hubpw AUTHORIZATION {PW_ROLE}; "
-                   f"GRANT CREATE ON DATABASE hub TO {PW_ROLE}")
+                   f"REVOKE CREATE ON DATABASE hub FROM PUBLIC")
     check(rc == 0, f"role with a password created ({out[:80]})")
     hba = os.path.join(os.environ["HUB_PG_DIR"], "pg_hba.conf")
     run = os.environ.get("HUB_PG_RUN", "").split()

@@ -199,14 +199,22 @@ void hub_store_pg_set_schema(const char *schema, const char *data_dir)
 /* Applies the session settings to a fresh connection. */
 static int session_setup(PGconn *c, int busy_ms)
 {
-	char sql[512], sch[200] = "";
+	char sql[768], sch[448] = "";
 	PGresult *r;
 	int ok;
+	/* the schema is created only when absent: CREATE SCHEMA IF NOT
+	 * EXISTS needs CREATE on the database even when the schema is
+	 * there, which a role confined to its own schema lacks; a second
+	 * server creating it at the same moment is no error (g_schema is
+	 * [a-z0-9_] only, see hub_store_pg_set_schema) */
 	if (g_schema[0])
 		snprintf(sch, sizeof(sch),
-			 "CREATE SCHEMA IF NOT EXISTS %s; "
-			 "SET search_path = %s; ",
-			 g_schema, g_schema);
+			 "DO $hub$ BEGIN IF NOT EXISTS (SELECT 1 FROM "
+			 "pg_namespace WHERE nspname = '%s') THEN "
+			 "CREATE SCHEMA %s; END IF; EXCEPTION WHEN "
+			 "duplicate_schema OR unique_violation THEN NULL; "
+			 "END $hub$; SET search_path = %s; ",
+			 g_schema, g_schema, g_schema);
 	snprintf(sql, sizeof(sql),
 		 "SET client_min_messages = warning; "
 		 "%sSET statement_timeout = %d; SET lock_timeout = %d; "
