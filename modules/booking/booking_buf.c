@@ -237,17 +237,17 @@ void booking_view_json(const booking_view *v, const booking_view_in *in,
 		const booking_day *d = &v->days[i];
 		char date[11];
 		hub_date_format(d->date, date);
-		booking_buf_printf(b,
-				   "%s{\"date\":\"%s\",\"weekday\":%d,"
-				   "\"blocked\":%s",
-				   i ? "," : "", date,
-				   hub_date_weekday(d->date),
-				   d->blocked ? "true" : "false");
+		booking_buf_puts(b, i ? ",{\"date\":\"" : "{\"date\":\"");
+		booking_buf_puts(b, date);
+		booking_buf_puts(b, "\",\"weekday\":");
+		booking_buf_int(b, hub_date_weekday(d->date));
+		booking_buf_puts(b, d->blocked ? ",\"blocked\":true"
+					       : ",\"blocked\":false");
 		if (d->blocked) {
 			booking_buf_puts(b, ",\"reason\":");
 			booking_buf_json_str(b, d->reason);
-			booking_buf_printf(b, ",\"holiday\":%s",
-					   d->holiday ? "true" : "false");
+			booking_buf_puts(b, d->holiday ? ",\"holiday\":true"
+						       : ",\"holiday\":false");
 		}
 		booking_buf_puts(b, ",\"slots\":[");
 		for (int k = 0; k < d->nslots; k++) {
