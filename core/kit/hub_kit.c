@@ -239,7 +239,16 @@ int hubkit_fold_into(const char *s, char *out, size_t outlen)
 		return -1;
 	for (size_t i = 0; i < len && rc == 0;) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {
+		if (c >= 'a' && c <= 'z') {
+			/* the common case, without the locale calls */
+			if (o + 2 > outlen) {
+				rc = -1;
+			} else {
+				out[o++] = (char)c;
+				space = 0;
+			}
+			i++;
+		} else if (c < 0x80) {
 			char lc = (char)tolower(c);
 			if (isspace(c)) {
 				if (!space)

@@ -139,6 +139,22 @@ static void put_text(char *out, size_t n, const char *text)
 void hub_date_format(hub_date d, char *out)
 {
 	char buf[64];
+	if (d.y >= 0 && d.y <= 9999 && d.m >= 0 && d.m <= 99 && d.d >= 0 &&
+	    d.d <= 99) {
+		/* the common case by hand: listings format many dates */
+		int v[3] = {d.y, d.m, d.d}, w[3] = {4, 2, 2}, o = 0;
+		for (int k = 0; k < 3; k++) {
+			for (int i = w[k] - 1; i >= 0; i--) {
+				out[o + i] = (char)('0' + v[k] % 10);
+				v[k] /= 10;
+			}
+			o += w[k];
+			if (k < 2)
+				out[o++] = '-';
+		}
+		out[o] = 0;
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.y, d.m, d.d);
 	put_text(out, 11, buf);
 }

@@ -376,7 +376,8 @@ typedef struct booking_cons_rt {
 	int use_events; /* 1: marker rule; 0 without plan: always available */
 } booking_cons_rt;
 
-/* Active bookings of one slot and consultant (0 = unassigned). */
+/* Active bookings of one slot and consultant (0 = unassigned, or all of
+ * the slot's: booking_db_counts gives one total per slot). */
 typedef struct booking_count {
 	int64_t slot_start;
 	int64_t consultant_id;

@@ -99,45 +99,54 @@ void booking_buf_int(booking_buf *b, long long v)
 	booking_buf_put(b, t + i, sizeof(t) - (size_t)i);
 }
 
-void booking_buf_json_str(booking_buf *b, const char *s)
+/* Writes s as a JSON string (quotes included) at p, which has room for
+ * 6 * strlen(s) + 2 bytes. Returns the end. */
+static char *json_str_at(char *p, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	booking_buf_put(b, "\"", 1);
-	while (*p) {
-		const unsigned char *run = p;
-		while (*p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
-		if (p > run)
-			booking_buf_put(b, (const char *)run,
-					(size_t)(p - run));
-		if (!*p)
-			break;
-		switch (*p) {
+	const unsigned char *q = (const unsigned char *)(s ? s : "");
+	*p++ = '"';
+	for (; *q; q++) {
+		if (*q >= 0x20 && *q != '"' && *q != '\\') {
+			*p++ = (char)*q;
+			continue;
+		}
+		*p++ = '\\';
+		switch (*q) {
 		case '"':
-			booking_buf_put(b, "\\\"", 2);
+			*p++ = '"';
 			break;
 		case '\\':
-			booking_buf_put(b, "\\\\", 2);
+			*p++ = '\\';
 			break;
 		case '\n':
-			booking_buf_put(b, "\\n", 2);
+			*p++ = 'n';
 			break;
 		case '\t':
-			booking_buf_put(b, "\\t", 2);
+			*p++ = 't';
 			break;
 		case '\r':
-			booking_buf_put(b, "\\r", 2);
+			*p++ = 'r';
 			break;
-		default: {
-			char e[6] = {'\\', 'u',		 '0',
-				     '0',  hex[*p >> 4], hex[*p & 15]};
-			booking_buf_put(b, e, 6);
+		default:
+			*p++ = 'u';
+			*p++ = '0';
+			*p++ = '0';
+			*p++ = hex[*q >> 4];
+			*p++ = hex[*q & 15];
 		}
-		}
-		p++;
 	}
-	booking_buf_put(b, "\"", 1);
+	*p++ = '"';
+	return p;
+}
+
+void booking_buf_json_str(booking_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (reserve(b, 6 * n + 2) != 0)
+		return;
+	b->len = (size_t)(json_str_at(b->p + b->len, s) - b->p);
+	b->p[b->len] = 0;
 }
 
 void booking_buf_json_time(booking_buf *b, int64_t utc)
@@ -188,43 +197,95 @@ char *booking_buf_take(booking_buf *b)
 
 /* ====================================================== slot listing */
 
+/* Appends text t at p. Returns the end. */
+static char *put_at(char *p, const char *t)
+{
+	size_t n = strlen(t);
+	memcpy(p, t, n);
+	return p + n;
+}
+
+/* Appends a non-negative or negative int at p. Returns the end. */
+static char *int_at(char *p, long long v)
+{
+	char t[24];
+	int i = (int)sizeof(t);
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	memcpy(p, t + i, sizeof(t) - (size_t)i);
+	return p + (sizeof(t) - (size_t)i);
+}
+
+/* Appends an instant as a quoted local time at p. Returns the end. */
+static char *time_at(char *p, int64_t utc)
+{
+	char t[40];
+	if (booking_time_format(utc, t) != 0)
+		snprintf(t, sizeof(t), "1970-01-01T00:00:00+00:00");
+	*p++ = '"';
+	p = put_at(p, t);
+	*p++ = '"';
+	return p;
+}
+
+/* One slot, written in place after reserving its largest size (the
+ * hottest loop of the listing: no per-piece capacity checks). */
 static void slot_json(booking_buf *b, const booking_view *v,
 		      const booking_view_in *in, const booking_slot *s)
 {
 	static const char *const why[] = {NULL, "past", "notice", "horizon",
 					  "blocked"};
-	booking_buf_puts(b, "{\"start\":");
-	booking_buf_json_time(b, s->start);
-	booking_buf_puts(b, ",\"end\":");
-	booking_buf_json_time(b, s->end);
-	booking_buf_puts(b, ",\"capacity\":");
-	booking_buf_int(b, s->capacity);
-	booking_buf_puts(b, ",\"booked\":");
-	booking_buf_int(b, s->booked);
-	booking_buf_puts(b, ",\"free\":");
-	booking_buf_int(b, booking_slot_free(s));
-	booking_buf_puts(b, s->booked > s->capacity ? ",\"overbooked\":true"
-						    : ",\"overbooked\":false");
-	booking_buf_puts(b, s->why == BOOKING_OK ? ",\"bookable\":true"
-						 : ",\"bookable\":false");
+	size_t need = 512; /* the fixed text, numbers and times */
+	char *p;
+
+	if (s->blocked)
+		need += 6 * strlen(s->reason ? s->reason : "") + 2;
+	for (int k = 0; k < s->ncons; k++)
+		need +=
+		    6 * strlen(in->cons[v->cons_idx[s->first_cons + k]].name) +
+		    3;
+	if (reserve(b, need) != 0)
+		return;
+	p = b->p + b->len;
+	p = put_at(p, "{\"start\":");
+	p = time_at(p, s->start);
+	p = put_at(p, ",\"end\":");
+	p = time_at(p, s->end);
+	p = put_at(p, ",\"capacity\":");
+	p = int_at(p, s->capacity);
+	p = put_at(p, ",\"booked\":");
+	p = int_at(p, s->booked);
+	p = put_at(p, ",\"free\":");
+	p = int_at(p, booking_slot_free(s));
+	p = put_at(p, s->booked > s->capacity ? ",\"overbooked\":true"
+					      : ",\"overbooked\":false");
+	p = put_at(p, s->why == BOOKING_OK ? ",\"bookable\":true"
+					   : ",\"bookable\":false");
 	if (s->why != BOOKING_OK) {
-		booking_buf_puts(b, ",\"not_bookable\":");
-		booking_buf_json_str(b, why[s->why]);
+		p = put_at(p, ",\"not_bookable\":");
+		p = json_str_at(p, why[s->why]);
 	}
-	booking_buf_puts(b, s->blocked ? ",\"blocked\":true"
-				       : ",\"blocked\":false");
+	p = put_at(p, s->blocked ? ",\"blocked\":true" : ",\"blocked\":false");
 	if (s->blocked) {
-		booking_buf_puts(b, ",\"reason\":");
-		booking_buf_json_str(b, s->reason);
+		p = put_at(p, ",\"reason\":");
+		p = json_str_at(p, s->reason);
 	}
-	booking_buf_puts(b, ",\"consultants\":[");
+	p = put_at(p, ",\"consultants\":[");
 	for (int k = 0; k < s->ncons; k++) {
 		if (k)
-			booking_buf_put(b, ",", 1);
-		booking_buf_json_str(
-		    b, in->cons[v->cons_idx[s->first_cons + k]].name);
+			*p++ = ',';
+		p = json_str_at(p,
+				in->cons[v->cons_idx[s->first_cons + k]].name);
 	}
-	booking_buf_puts(b, "]}");
+	p = put_at(p, "]}");
+	*p = 0;
+	b->len = (size_t)(p - b->p);
 }
 
 void booking_view_json(const booking_view *v, const booking_view_in *in,
@@ -237,17 +298,17 @@ void booking_view_json(const booking_view *v, const booking_view_in *in,
 		const booking_day *d = &v->days[i];
 		char date[11];
 		hub_date_format(d->date, date);
-		booking_buf_printf(b,
-				   "%s{\"date\":\"%s\",\"weekday\":%d,"
-				   "\"blocked\":%s",
-				   i ? "," : "", date,
-				   hub_date_weekday(d->date),
-				   d->blocked ? "true" : "false");
+		booking_buf_puts(b, i ? ",{\"date\":\"" : "{\"date\":\"");
+		booking_buf_puts(b, date);
+		booking_buf_puts(b, "\",\"weekday\":");
+		booking_buf_int(b, hub_date_weekday(d->date));
+		booking_buf_puts(b, d->blocked ? ",\"blocked\":true"
+					       : ",\"blocked\":false");
 		if (d->blocked) {
 			booking_buf_puts(b, ",\"reason\":");
 			booking_buf_json_str(b, d->reason);
-			booking_buf_printf(b, ",\"holiday\":%s",
-					   d->holiday ? "true" : "false");
+			booking_buf_puts(b, d->holiday ? ",\"holiday\":true"
+						       : ",\"holiday\":false");
 		}
 		booking_buf_puts(b, ",\"slots\":[");
 		for (int k = 0; k < d->nslots; k++) {

@@ -11,8 +11,14 @@
  *    base + minutes - offset. Days with a change (two a year) fall back to
  *    hub_time_from_local.
  *  - Formatting an instant looks up its offset in a small per-thread cache
- *    keyed by 15-minute buckets (zone changes happen on such boundaries,
- *    so one offset holds for a whole bucket).
+ *    of UTC days: when the offsets at a day's first and last second agree,
+ *    it holds all day (again: changes are months apart). A day with a
+ *    change uses a cache keyed by 15-minute buckets (zone changes happen
+ *    on such boundaries, so one offset holds for a whole bucket).
+ *
+ * Day clocks are cached per thread as well, by date: a listing asks for
+ * the same few days several times (grid, plans, its own range), and each
+ * fresh clock costs two zone lookups.
  */
 #include "booking.h"
 
@@ -27,9 +33,29 @@ static int offset_at(int64_t utc)
 	return off;
 }
 
+/* Per-thread day clocks by date; key 0 = empty (keys are days+1). */
+#define CLOCK_SLOTS 16
+static __thread struct {
+	int64_t key;
+	booking_day_clock c;
+} t_clocks[CLOCK_SLOTS];
+
+/* Floor division of v by d (d > 0). */
+static int64_t floor_div(int64_t v, int64_t d)
+{
+	return v >= 0 ? v / d : -((-v + d - 1) / d);
+}
+
 void booking_day_clock_init(booking_day_clock *c, hub_date d)
 {
+	int64_t days = hub_date_to_days(d);
+	unsigned i = (unsigned)((uint64_t)days % CLOCK_SLOTS);
 	int a, b;
+
+	if (t_clocks[i].key == days + 1 && days != -1) {
+		*c = t_clocks[i].c;
+		return;
+	}
 	c->date = d;
 	c->base = hub_date_to_days(d) * 86400;
 	/* every zone's offset lies within -12 h .. +14 h */
@@ -37,6 +63,8 @@ void booking_day_clock_init(booking_day_clock *c, hub_date d)
 	b = offset_at(c->base + 86400 + 12 * 3600);
 	c->off = a;
 	c->changes = a != b;
+	t_clocks[i].key = days + 1;
+	t_clocks[i].c = *c;
 }
 
 int booking_day_instant(const booking_day_clock *c, int minute, int64_t *utc)
@@ -59,6 +87,37 @@ static __thread struct {
 	int off;
 } t_cache[CACHE_SLOTS];
 
+/* Per-thread offsets by UTC day: `same` when one offset holds all day. */
+#define DAY_SLOTS 16
+static __thread struct {
+	int64_t key; /* day + 1; 0 = empty */
+	int off;
+	int same;
+} t_days[DAY_SLOTS];
+
+/* The offset in effect at `utc`, from the caches. */
+static int cached_offset(int64_t utc)
+{
+	int64_t day = floor_div(utc, 86400), k;
+	unsigned i = (unsigned)((uint64_t)day % DAY_SLOTS);
+
+	if (t_days[i].key != day + 1) {
+		int a = offset_at(day * 86400);
+		t_days[i].key = day + 1;
+		t_days[i].off = a;
+		t_days[i].same = a == offset_at(day * 86400 + 86399);
+	}
+	if (t_days[i].same)
+		return t_days[i].off;
+	k = floor_div(utc, 900);
+	i = (unsigned)((uint64_t)k % CACHE_SLOTS);
+	if (t_cache[i].key != k + 1) {
+		t_cache[i].off = offset_at(k * 900);
+		t_cache[i].key = k + 1;
+	}
+	return t_cache[i].off;
+}
+
 /* Writes v as exactly n decimal digits (zero-padded). */
 static void put_digits(char *out, int v, int n)
 {
@@ -70,19 +129,11 @@ static void put_digits(char *out, int v, int n)
 
 int booking_time_format(int64_t utc, char *out)
 {
-	int64_t k = utc >= 0 ? utc / 900 : -((-utc + 899) / 900);
-	unsigned i = (unsigned)((uint64_t)k % CACHE_SLOTS);
-	int64_t local, days, secs;
+	int off = cached_offset(utc), aoff;
+	int64_t local = utc + off, days, secs;
 	hub_date d;
-	int off, aoff;
 
-	if (t_cache[i].key != k + 1) {
-		t_cache[i].off = offset_at(k * 900);
-		t_cache[i].key = k + 1;
-	}
-	off = t_cache[i].off;
-	local = utc + off;
-	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	days = floor_div(local, 86400);
 	secs = local - days * 86400;
 	d = hub_date_from_days(days);
 	if (d.y < 0 || d.y > 9999)

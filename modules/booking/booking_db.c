@@ -18,7 +18,17 @@
 /* Copies column `col` of the current row into out. */
 static void col_copy(hub_stmt *st, int col, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s", BOOKING_API->col_text(st, col));
+	/* as snprintf "%s" (truncated to outlen - 1 bytes), without the
+	 * formatting machinery: the listing copies four per consultant */
+	const char *t = BOOKING_API->col_text(st, col);
+	size_t n;
+	if (!outlen)
+		return;
+	if (!t)
+		t = "(null)";
+	n = strnlen(t, outlen - 1);
+	memcpy(out, t, n);
+	out[n] = 0;
 }
 
 /* Steps a statement that returns no rows; HUB_DB_OK when it finished. */
@@ -238,28 +248,19 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 
 	*out = NULL;
 	*n = 0;
+	/* one row per slot: the index booking_bookings_slot (slot_start,
+	 * status, consultant_id) covers it and gives the groups in order,
+	 * so no temporary b-tree, and the rows handed out are a tenth of
+	 * the bookings (the listing needs no split by consultant) */
 	rc = hubkit_prepare(
 	    BOOKING_SQL, db,
-	    "SELECT slot_start, COALESCE(consultant_id, 0) FROM "
-	    "booking_bookings WHERE slot_start >= ? AND "
-	    "slot_start < ? AND status = 'booked' ORDER BY "
-	    "slot_start",
+	    "SELECT slot_start, COUNT(*) FROM booking_bookings WHERE "
+	    "slot_start >= ? AND slot_start < ? AND status = 'booked' "
+	    "GROUP BY slot_start ORDER BY slot_start",
 	    (hubkit_arg[]){HUBKIT_INT(from), HUBKIT_INT(to)}, 2, &st);
-	/* counted here rather than by GROUP BY: a covering-index scan in
-	 * slot order, no temporary b-trees */
 	while (rc == HUB_DB_OK &&
 	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {
-		int64_t slot = BOOKING_API->col_int(st, 0),
-			cid = BOOKING_API->col_int(st, 1);
-		int k = cnt - 1;
 		rc = HUB_DB_OK;
-		while (k >= 0 && v[k].slot_start == slot &&
-		       v[k].consultant_id != cid)
-			k--;
-		if (k >= 0 && v[k].slot_start == slot) {
-			v[k].n++;
-			continue;
-		}
 		if (cnt == cap) {
 			booking_count *nv = grow(v, &cap, sizeof(*v), 64);
 			if (!nv) {
@@ -268,9 +269,9 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 			}
 			v = nv;
 		}
-		v[cnt].slot_start = slot;
-		v[cnt].consultant_id = cid;
-		v[cnt].n = 1;
+		v[cnt].slot_start = BOOKING_API->col_int(st, 0);
+		v[cnt].consultant_id = 0;
+		v[cnt].n = (int)BOOKING_API->col_int(st, 1);
 		cnt++;
 	}
 	BOOKING_API->stmt_finalize(st);

@@ -192,12 +192,17 @@ int booking_inputs_load(hub_db *db, hub_date from, hub_date to, int64_t now,
 			booking_inputs *x)
 {
 	const booking_config *cfg = &booking_m.cfg;
+	booking_day_clock c0, c1;
 	int64_t t0 = 0, t1 = 0;
 	int local, rc;
 
 	memset(x, 0, sizeof(*x));
-	hub_time_from_local(from, 0, 0, &t0);
-	hub_time_from_local(hub_date_add(to, 1), 0, 0, &t1);
+	/* midnights through the (per-thread cached) day clocks: mktime takes
+	 * the C library's zone lock */
+	booking_day_clock_init(&c0, from);
+	booking_day_clock_init(&c1, hub_date_add(to, 1));
+	booking_day_instant(&c0, 0, &t0);
+	booking_day_instant(&c1, 0, &t1);
 	t1 += (int64_t)cfg->slot_minutes * 60;
 	local = strcmp(BOOKING_API->cal_backend(), "local") == 0;
 

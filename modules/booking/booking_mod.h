@@ -122,8 +122,8 @@ void booking_copies_free(void);
 int booking_db_consultants(hub_db *db, int active_only,
 			   booking_consultant **out, int *n);
 
-/* Active bookings per slot and consultant with slot_start in [from, to),
- * sorted by slot_start. *out owned: free(). */
+/* Active bookings per slot (one total each, consultant_id 0) with
+ * slot_start in [from, to), sorted by slot_start. *out owned: free(). */
 int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 		      int *n);
 

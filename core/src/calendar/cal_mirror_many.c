@@ -24,8 +24,31 @@ static void many_sql(char *out, size_t outlen, int n)
 	    "AND end_utc > ? AND status <> 'cancelled' AND calendar_id IN (");
 	for (int i = 0; i < n && o + 4 < outlen; i++)
 		o += (size_t)snprintf(out + o, outlen - o, i ? ", ?" : "?");
-	snprintf(out + o, outlen - o,
-		 ") ORDER BY calendar_id, start_utc, event_id");
+	/* the order the index cal_events_by_time gives without sorting;
+	 * ties of start_utc are put in event_id order by ties_by_id (an
+	 * event_id term here made SQLite sort every (calendar, start)
+	 * group in a temporary b-tree: 40% of the query's work) */
+	snprintf(out + o, outlen - o, ") ORDER BY calendar_id, start_utc");
+}
+
+/* Puts events of equal start_utc in ev[0..n) (sorted by start_utc) in
+ * event_id order: an insertion sort that only moves ties, so O(n) when
+ * starts are distinct. */
+static void ties_by_id(hub_cal_event *ev, int n)
+{
+	for (int i = 1; i < n; i++) {
+		int j = i;
+		if (ev[i].start_utc != ev[i - 1].start_utc ||
+		    strcmp(ev[i - 1].id, ev[i].id) <= 0)
+			continue;
+		hub_cal_event t = ev[i];
+		while (j > 0 && ev[j - 1].start_utc == t.start_utc &&
+		       strcmp(ev[j - 1].id, t.id) > 0) {
+			ev[j] = ev[j - 1];
+			j--;
+		}
+		ev[j] = t;
+	}
 }
 
 /* Index of `id` in ids[0..n), or -1. */
@@ -37,9 +60,9 @@ static int index_of(const char *const *ids, int n, const char *id)
 	return -1;
 }
 
+/* Every field is written (the strings NUL-terminated), so no memset. */
 static void row_to_event(hub_stmt *st, hub_cal_event *e)
 {
-	memset(e, 0, sizeof(*e));
 	hub_cal_copy_utf8(e->id, sizeof(e->id), hub_col_text(st, 1));
 	hub_cal_copy_utf8(e->summary, sizeof(e->summary), hub_col_text(st, 2));
 	hub_cal_copy_utf8(e->color_id, sizeof(e->color_id),
@@ -80,7 +103,14 @@ static int read_batch(hub_db *db, const char *const *ids, int n,
 		(*total)++;
 	}
 	hub_stmt_finalize(st);
-	return rc == HUB_DB_DONE ? 0 : -1;
+	if (rc != HUB_DB_DONE)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (counts[i] > 0 && first[i] < cap)
+			ties_by_id(buf + first[i], first[i] + counts[i] <= cap
+						       ? counts[i]
+						       : cap - first[i]);
+	return 0;
 }
 
 int hub_cal_events_many(const char *const *calendar_ids, int n,
