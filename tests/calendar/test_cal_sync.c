@@ -291,6 +291,64 @@ static void test_failures_keep_mirror(void)
 	CHECK(ctu_metric("hub_calendar_syncs_total", "result=\"error\"") >= 7);
 }
 
+/* ============================================ copies of the many-query */
+
+/* hub_cal_events_many of ALICE and BOB on 2026-04-14 into ev[8]. */
+static int many_day(hub_cal_event *ev, int cap, int *first, int *counts)
+{
+	static const char *const ids[] = {ALICE, BOB};
+	hub_date d;
+	int64_t a, b;
+	hub_date_parse("2026-04-14", &d);
+	hub_time_from_local(d, 0, 0, &a);
+	hub_time_from_local(hub_date_add(d, 1), 0, 0, &b);
+	return hub_cal_events_many(ids, 2, a, b, ev, cap, first, counts);
+}
+
+static void test_many_copy(void)
+{
+	hub_cal_event e1[8], e2[8], small[1];
+	int f1[2], c1[2], f2[2], c2[2], n1, n2;
+	char err[512];
+
+	/* the same answer twice, byte for byte (the second from the copy) */
+	memset(e1, 0, sizeof(e1));
+	memset(e2, 0, sizeof(e2));
+	n1 = many_day(e1, 8, f1, c1);
+	CHECK(n1 >= 3);
+	n2 = many_day(e2, 8, f2, c2);
+	CHECK_INT(n2, n1);
+	CHECK(memcmp(e1, e2, sizeof(e1)) == 0);
+	CHECK(memcmp(f1, f2, sizeof(f1)) == 0 &&
+	      memcmp(c1, c2, sizeof(c1)) == 0);
+
+	/* it is a copy: a change behind the mirror's back (no sync) is not
+	 * seen until the mirror says it changed */
+	CHECK_INT(hub_store_exec(hub_store_db(),
+				 "UPDATE cal_events SET summary = 'Behind' "
+				 "WHERE event_id = 'a3'"),
+		  HUB_DB_OK);
+	n2 = many_day(e2, 8, f2, c2);
+	CHECK(n2 == n1 && has_event(e2, n2, "Mittag"));
+	hub_cal_mirror_changed();
+	n2 = many_day(e2, 8, f2, c2);
+	CHECK(n2 == n1 && has_event(e2, n2, "Behind"));
+
+	/* a sync that brings an event is seen at once */
+	fake_gcal_add(g_f, ALICE, "a9", "Neukunde", "2026-04-14T15:00:00+02:00",
+		      "2026-04-14T16:00:00+02:00", NULL);
+	CHECK_INT(run_sync(err, sizeof(err)), 0);
+	n2 = many_day(e2, 8, f2, c2);
+	CHECK_INT(n2, n1 + 1);
+	CHECK(has_event(e2, n2, "Neukunde") && c2[0] == c1[0] + 1);
+
+	/* a buffer too small gets the total and what fits, never a copy
+	 * of a part: the whole answer afterwards is still whole */
+	CHECK_INT(many_day(small, 1, f2, c2), n1 + 1);
+	CHECK_INT(many_day(e2, 8, f2, c2), n1 + 1);
+	CHECK(has_event(e2, n1 + 1, "Neukunde"));
+}
+
 /* ============================================== idle calendars, ids job */
 
 static void test_idle(void)
@@ -466,6 +524,7 @@ int main(void)
 	test_dst();
 	test_incremental_and_gone();
 	test_failures_keep_mirror();
+	test_many_copy();
 	test_idle();
 	test_warm_mirror();
 	test_scheduler();

@@ -360,6 +360,37 @@ int hub_cal_ids_run(void *ud, char *err, size_t errlen);
 int hub_cal_mirror_ids(hub_db *db, char ***ids);
 void hub_cal_ids_free(char **ids, int n);
 
+/* ===================================================== cal_mirror_copy.c */
+
+/* The key of a copy of hub_cal_events_many's answer (see the file). */
+typedef struct hub_cal_copy_keybuf {
+	char key[1024]; /* "" = not to be copied */
+	unsigned ttl_s;
+} hub_cal_copy_keybuf;
+
+/* Says the mirror changed (call after the change committed): bumps the
+ * copies' version and invalidates them on every server. Cannot fail. */
+void hub_cal_mirror_changed(void);
+
+/* Makes the key for ids[0..n) and [from_utc, to_utc) into k; call it
+ * before reading the mirror. Returns 0, or -1 (k->key "") when the answer
+ * may not be copied (PostgreSQL without the Redis listener, or the ids do
+ * not fit a key). */
+int hub_cal_copy_key(const char *const *ids, int n, int64_t from_utc,
+		     int64_t to_utc, hub_cal_copy_keybuf *k);
+
+/* Fills buf/first/counts (as hub_cal_events_many) from the copy under k.
+ * Returns the number of events, or -1 when there is no whole copy that
+ * fits cap. */
+int hub_cal_copy_get(const hub_cal_copy_keybuf *k, int n, hub_cal_event *buf,
+		     int cap, int *first, int *counts);
+
+/* Keeps a copy of a whole answer (total <= cap) under k; does nothing
+ * for a key of "" or when memory is short. */
+void hub_cal_copy_put(const hub_cal_copy_keybuf *k, int n, int total,
+		      const hub_cal_event *buf, int cap, const int *first,
+		      const int *counts);
+
 /* ======================================================== jobs, health */
 
 /* The sync job: mirrors every calendar. Returns 0, or -1 with err set

@@ -301,7 +301,11 @@ int hub_cal_mirror_apply(hub_db *db, const char *calendar_id,
 			 const hub_cal_page *page, int full)
 {
 	apply_args a = {calendar_id, page, full, hub_cal_now()};
-	return hub_store_transaction(db, apply_txn, &a);
+	int rc = hub_store_transaction(db, apply_txn, &a);
+	/* an incremental page without events changed nothing */
+	if (rc == HUB_DB_OK && (full || page->n > 0))
+		hub_cal_mirror_changed();
+	return rc;
 }
 
 int hub_cal_mirror_fail(hub_db *db, const char *calendar_id, const char *msg)

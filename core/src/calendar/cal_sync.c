@@ -41,8 +41,9 @@ static void forget_idle(hub_db *db)
 			    hub_stmt_bind_text(st, 1, cfg->central_calendar_id);
 		if (rc == HUB_DB_OK)
 			rc = hub_stmt_bind_int(st, 2, since);
-		if (rc == HUB_DB_OK)
-			hub_stmt_step(st);
+		if (rc == HUB_DB_OK && hub_stmt_step(st) == HUB_DB_DONE &&
+		    i == 0 && hub_store_changes(db) > 0)
+			hub_cal_mirror_changed();
 		hub_stmt_finalize(st);
 	}
 }
