@@ -11,6 +11,10 @@
  * for changes that announce nothing (another process without Redis). An
  * epoch of 0 (no Redis, or its listener not subscribed) keeps no copy.
  * Copies go in and out by value: no caller holds a pointer into them.
+ *
+ * What makes listings and copies stale is said here too (booking_changed,
+ * booking_admin_changed), and blocks are freed here (booking_blocks_free):
+ * the storage and HTTP files build on this one, never the other way.
  */
 #include "booking_mod.h"
 
@@ -58,6 +62,14 @@ static int fresh(const booking_copy_tag *have, const booking_copy_tag *now)
 	       now->read_ms - have->read_ms < BOOKING_COPY_MS;
 }
 
+void booking_changed(void)
+{
+	__atomic_add_fetch(&booking_m.gen, 1, __ATOMIC_RELAXED);
+	/* the other servers of a cluster drop their listings too */
+	if (HUB_API_HAS(BOOKING_API, cache_invalidate))
+		BOOKING_API->cache_invalidate("booking.slots");
+}
+
 void booking_admin_changed(void)
 {
 	/* first the copies, so a listing built between the two messages
@@ -65,6 +77,13 @@ void booking_admin_changed(void)
 	if (HUB_API_HAS(BOOKING_API, cache_invalidate))
 		BOOKING_API->cache_invalidate(BOOKING_ADMIN_NS);
 	booking_changed();
+}
+
+void booking_blocks_free(booking_block *b, int n)
+{
+	for (int i = 0; b && i < n; i++)
+		free((char *)b[i].reason);
+	free(b);
 }
 
 /* ======================================================== generation */

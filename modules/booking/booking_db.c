@@ -361,13 +361,6 @@ static int blocks_read(hub_db *db, hub_date from, hub_date to,
 	return HUB_DB_OK;
 }
 
-void booking_blocks_free(booking_block *b, int n)
-{
-	for (int i = 0; b && i < n; i++)
-		free((char *)b[i].reason);
-	free(b);
-}
-
 int booking_db_blocked(hub_db *db, hub_date d, int minute, char *reason,
 		       size_t reasonlen)
 {

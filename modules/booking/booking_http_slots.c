@@ -22,14 +22,6 @@
 
 /* ============================================================ helpers */
 
-void booking_changed(void)
-{
-	__atomic_add_fetch(&booking_m.gen, 1, __ATOMIC_RELAXED);
-	/* the other servers of a cluster drop their listings too */
-	if (HUB_API_HAS(BOOKING_API, cache_invalidate))
-		BOOKING_API->cache_invalidate("booking.slots");
-}
-
 int booking_reply_db_error(hub_req *req, hub_db *db, int rc)
 {
 	BOOKING_API->log(booking_m.ctx, HUB_LOG_ERROR, "storage error %d: %s",

@@ -244,7 +244,8 @@ int booking_inputs_cons_index(const booking_inputs *x, int64_t id);
 /* Deletes the key of the workers' event buffers (module shutdown). */
 void booking_slots_shutdown(void);
 
-/* Marks a change (new generation for the slot cache). */
+/* Marks a change of bookings (booking_copies.c): a new generation for
+ * the slot cache here, and the listings dropped on every server. */
 void booking_changed(void);
 
 /* Calendar feeds (booking_feed.c): the feed key from setting feed_key or
