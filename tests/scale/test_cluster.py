@@ -18,55 +18,34 @@ HUB_REDIS_URL and how to restart both). Checks, over real HTTP:
      started again: healthy, shared limits again.
 Prints one line per check and "cluster: N passed, N failed".
 """
-import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+import scalehub
+from scalehub import check, login_status
+
 HUBD, HUBCTL, MODULES = sys.argv[1:4]
-PASSED = FAILED = 0
 LOGIN_LIMIT = 12
 
 
-def check(cond, what):
-    global PASSED, FAILED
-    if cond:
-        PASSED += 1
-        print("ok   " + what)
-    else:
-        FAILED += 1
-        print("FAIL " + what)
-    sys.stdout.flush()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Hub:
-    """One hubd process with its own data folder and port."""
+class Hub(scalehub.Hub):
+    """A hubd on the shared PostgreSQL and Redis."""
+    KEEP_REDIS_ENV = True
+    TIMEOUT = 15
 
     def __init__(self, name, root):
-        self.name = name
-        self.dir = os.path.join(root, name)
-        os.makedirs(self.dir)
-        self.port = free_port()
-        self.conf = os.path.join(self.dir, "hub.conf")
-        self.log = os.path.join(self.dir, "hubd.log")
-        with open(self.conf, "w") as f:
-            f.write(f"""[server]
+        super().__init__(HUBD, HUBCTL, root, name)
+
+    def config(self):
+        return f"""[server]
 listen = 127.0.0.1:{self.port}
-data_dir = {self.dir}/data
+data_dir = {self.data}
 module_dir = {MODULES}
 threads = 32
 timezone = Europe/Berlin
@@ -89,71 +68,7 @@ path = health.so
 [module.booking]
 path = booking.so
 consultants = Anna:anna,Ben:ben
-""")
-        self.proc = None
-
-    def start(self):
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("HUB_STORAGE") and k != "HUB_DATABASE_URL"}
-        self.proc = subprocess.Popen([HUBD, "-c", self.conf],
-                                     stdout=open(self.log, "a"),
-                                     stderr=subprocess.STDOUT, env=env)
-        for _ in range(300):
-            try:
-                if self.req("GET", "/health/live")[0] == 200:
-                    return True
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.1)
-        return False
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def req(self, method, path, body=None, sess=None, timeout=15):
-        c = http.client.HTTPConnection("127.0.0.1", self.port,
-                                       timeout=timeout)
-        h = {}
-        if body is not None:
-            h["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        if sess:
-            h["Cookie"] = sess["cookie"]
-            h["X-CSRF-Token"] = sess["csrf"]
-        try:
-            c.request(method, path, body, h)
-            r = c.getresponse()
-            data = r.read()
-            hdrs = dict(r.getheaders())
-            return r.status, data, hdrs
-        finally:
-            c.close()
-
-
-def hubctl(hub, *args, stdin=None):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("HUB_STORAGE") and k != "HUB_DATABASE_URL"}
-    p = subprocess.run([HUBCTL, "-c", hub.conf] + list(args), input=stdin,
-                       capture_output=True, text=True, env=env)
-    return p.returncode, p.stdout + p.stderr
-
-
-def login(hub, name):
-    st, data, hdrs = hub.req("POST", "/api/v1/auth/login",
-                             {"username": name,
-                              "password": f"pw-{name}-Secret1"})
-    if st != 200:
-        return st, None
-    cookie = hdrs.get("Set-Cookie", "").split(";")[0]
-    return st, {"cookie": cookie, "csrf": json.loads(data)["csrf_token"]}
+"""
 
 
 def slots(hub, sess, day):
@@ -231,18 +146,19 @@ def storm(hubs, sess, starts, per_slot, tag):
 
 def test_rate_and_session(a, b):
     # erin (admin) and alice sign in on A, bob on B: three of the budget
-    st, erin = login(a, "erin")
+    st, erin = login_status(a, "erin")
     check(st == 200, "admin login on A")
-    st, alice = login(a, "alice")
+    st, alice = login_status(a, "alice")
     check(st == 200, "login on A")
-    st, bob = login(b, "bob")
+    st, bob = login_status(b, "bob")
     check(st == 200, "login on B")
     st, data, _ = b.req("GET", "/api/v1/auth/me", sess=alice)
     check(st == 200 and b'"alice"' in data,
           "a session made on A works on B")
     st, data, _ = a.req("GET", "/api/v1/auth/me", sess=bob)
     check(st == 200 and b'"bob"' in data, "a session made on B works on A")
-    codes = [login((a, b)[i % 2], "carol")[0] for i in range(LOGIN_LIMIT + 4)]
+    codes = [login_status((a, b)[i % 2], "carol")[0]
+             for i in range(LOGIN_LIMIT + 4)]
     ok = codes.count(200)
     print(f"     logins alternating A/B: {codes}")
     check(ok == LOGIN_LIMIT - 3 and codes.count(429) == 7,
@@ -397,7 +313,7 @@ def test_redis_restart(a, b, bob, erin):
     check(redis_stop(), "Redis stopped")
     codes = [b.req("GET", "/api/v1/bookings?limit=1", sess=bob)[0]
              for _ in range(20)]
-    codes += [login(b, "dave")[0] for _ in range(3)]
+    codes += [login_status(b, "dave")[0] for _ in range(3)]
     check(all(c in (200, 429) for c in codes) and 500 not in codes,
           f"no 500 while Redis is down ({sorted(set(codes))})")
     st, doc = health(b)
@@ -437,7 +353,7 @@ def main():
         check(b.start(), "hubd B started on the same database")
         for name in ("alice", "bob", "carol", "dave", "erin"):
             role = "admin" if name == "erin" else "staff"
-            rc, out = hubctl(a, "user", "add", name, "--role", role,
+            rc, out = a.ctl("user", "add", name, "--role", role,
                              stdin=f"pw-{name}-Secret1\n")
             check(rc == 0, f"hubctl user add {name} ({out.strip()})")
         alice, bob, erin = test_rate_and_session(a, b)
@@ -449,13 +365,12 @@ def main():
     finally:
         a.stop()
         b.stop()
-        if FAILED:
+        if scalehub.failed():
             for h in (a, b):
                 print(f"---- {h.name} log tail")
                 os.system(f"tail -15 {h.log}")
         subprocess.run(["rm", "-rf", root])
-    print(f"cluster: {PASSED} passed, {FAILED} failed")
-    return 0 if FAILED == 0 and PASSED > 0 else 1
+    return scalehub.report("cluster")
 
 
 if __name__ == "__main__":

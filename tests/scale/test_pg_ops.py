@@ -14,59 +14,31 @@ WHAT is one of:
   import  hubctl import-json of the old system's files into PostgreSQL.
 Prints one line per check and "pg_ops WHAT: N passed, N failed".
 """
-import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+import scalehub
+from scalehub import check, clean_env, free_port, login_status
+
 HUBD, HUBCTL, MODULES, WHAT = sys.argv[1:5]
 HERE = os.path.dirname(os.path.abspath(__file__))
-PASSED = FAILED = 0
 PW_ROLE, PW = "hubpw", "Pw-only-in-env-7f3a"
 
 
-def check(cond, what):
-    global PASSED, FAILED
-    if cond:
-        PASSED += 1
-        print("ok   " + what)
-    else:
-        FAILED += 1
-        print("FAIL " + what)
-    sys.stdout.flush()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("HUB_STORAGE") and k != "HUB_DATABASE_URL"
-            and k != "HUB_REDIS_URL"}
-
-
-class Hub:
+class Hub(scalehub.Hub):
     """One hubd with its own data folder; storage given as config lines."""
 
     def __init__(self, root, name, storage):
-        self.dir = os.path.join(root, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.data = os.path.join(self.dir, "data")
-        self.port = free_port()
-        self.conf = os.path.join(self.dir, "hub.conf")
-        self.log = os.path.join(self.dir, "hubd.log")
-        with open(self.conf, "w") as f:
-            f.write(f"""[server]
+        self.storage = storage
+        super().__init__(HUBD, HUBCTL, root, name)
+
+    def config(self):
+        storage = self.storage
+        return f"""[server]
 listen = 127.0.0.1:{self.port}
 trusted_proxies = 127.0.0.1
 data_dir = {self.data}
@@ -90,73 +62,11 @@ path = admin.so
 [module.booking]
 path = booking.so
 consultants = Anna:anna,Ben:ben
-""")
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen([HUBD, "-c", self.conf],
-                                     stdout=open(self.log, "a"),
-                                     stderr=subprocess.STDOUT,
-                                     env=clean_env())
-        for _ in range(300):
-            try:
-                if self.req("GET", "/health/live")[0] == 200:
-                    return True
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.1)
-        return False
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def req(self, method, path, body=None, sess=None, client=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = {"X-Forwarded-For": client} if client else {}
-        if body is not None:
-            h["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        if sess:
-            h["Cookie"] = sess["cookie"]
-            h["X-CSRF-Token"] = sess["csrf"]
-        try:
-            c.request(method, path, body, h)
-            r = c.getresponse()
-            return r.status, r.read(), dict(r.getheaders())
-        finally:
-            c.close()
-
-    def ctl(self, *args, stdin=None):
-        p = subprocess.run([HUBCTL, "-c", self.conf] + list(args),
-                           input=stdin, capture_output=True, text=True,
-                           env=clean_env())
-        return p.returncode, p.stdout + p.stderr
-
-    def logtext(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+"""
 
 
 def login(hub, name, pw=None):
-    st, data, hdrs = hub.req("POST", "/api/v1/auth/login",
-                             {"username": name,
-                              "password": pw or f"pw-{name}-Secret1"})
-    if st != 200:
-        return None
-    return {"cookie": hdrs.get("Set-Cookie", "").split(";")[0],
-            "csrf": json.loads(data)["csrf_token"]}
+    return login_status(hub, name, pw)[1]
 
 
 def add_user(hub, name, role):
@@ -595,8 +505,7 @@ def main():
     finally:
         if not os.environ.get("HUB_KEEP_TEST_TMP"):
             subprocess.run(["rm", "-rf", root])
-    print(f"pg_ops {WHAT}: {PASSED} passed, {FAILED} failed")
-    return 0 if FAILED == 0 and PASSED > 0 else 1
+    return scalehub.report(f"pg_ops {WHAT}")
 
 
 MODS_ANALYTICS = "[module.analytics]\npath = analytics.so\n"
