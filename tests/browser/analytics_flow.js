@@ -63,7 +63,8 @@ async function flow(browser, user, role, name, viewport, scan) {
   await page.fill('#username', user);
   await page.fill('#password', PASS);
   await page.press('#password', 'Enter');
-  await page.waitForURL(/\/analytics\//);
+  // a loaded machine (browser tests run beside others) can take long
+  await page.waitForURL(/\/analytics\//, { timeout: 90000 });
   await loaded(page, 1);
   const tag = name + ' ' + role;
   check(await page.locator('#figures dd').count() === 8, tag + ': eight headline figures');
