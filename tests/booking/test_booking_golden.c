@@ -13,7 +13,7 @@
  * Usage: test_booking_golden GOLDEN_FILE [--write]
  * (--write regenerates the file; only for a deliberate format change).
  */
-#include "booking.h"
+#include "booking_fixtures.h"
 #include "check.h"
 
 #include <stdio.h>
@@ -21,33 +21,6 @@
 #include <string.h>
 
 static booking_config cfg;
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t t = 0;
-	if (hub_time_parse(rfc3339, &t) != 0)
-		fprintf(stderr, "bad test time %s\n", rfc3339);
-	return t;
-}
-
-static const char *no_settings(void *ud, const char *key)
-{
-	(void)ud;
-	(void)key;
-	return NULL;
-}
-
-static hub_cal_event ev(const char *summary, const char *color,
-			const char *from, const char *to)
-{
-	hub_cal_event e;
-	memset(&e, 0, sizeof(e));
-	snprintf(e.summary, sizeof(e.summary), "%s", summary);
-	snprintf(e.color_id, sizeof(e.color_id), "%s", color);
-	e.start_utc = at(from);
-	e.end_utc = at(to);
-	return e;
-}
 
 /* Appends the listing of [from, to] at `now` to out. */
 static void listing(booking_buf *out, hub_date from, hub_date to,

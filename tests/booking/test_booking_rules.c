@@ -5,18 +5,10 @@
  * from the official calendars, a few other states), customers' names and
  * risk, colour maps, and loading the settings.
  */
-#include "booking.h"
+#include "booking_fixtures.h"
 #include "check.h"
 
 #include <stdlib.h>
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t t = 0;
-	if (hub_time_parse(rfc3339, &t) != 0)
-		fprintf(stderr, "bad test time %s\n", rfc3339);
-	return t;
-}
 
 static void test_capacity(void)
 {
@@ -67,18 +59,6 @@ static void test_capacity(void)
 					 sizeof(err)),
 		  -1);
 	CHECK(strstr(err, "entry 1") != NULL);
-}
-
-static hub_cal_event ev(const char *summary, const char *color,
-			const char *from, const char *to)
-{
-	hub_cal_event e;
-	memset(&e, 0, sizeof(e));
-	snprintf(e.summary, sizeof(e.summary), "%s", summary);
-	snprintf(e.color_id, sizeof(e.color_id), "%s", color);
-	e.start_utc = at(from);
-	e.end_utc = at(to);
-	return e;
 }
 
 static void test_marker(void)

@@ -5,40 +5,13 @@
  * past slots, minimum notice, the horizon, alternatives for a full slot,
  * and the JSON document of GET /api/v1/slots.
  */
-#include "booking.h"
+#include "booking_fixtures.h"
 #include "check.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
 static booking_config cfg;
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t t = 0;
-	if (hub_time_parse(rfc3339, &t) != 0)
-		fprintf(stderr, "bad test time %s\n", rfc3339);
-	return t;
-}
-
-static const char *no_settings(void *ud, const char *key)
-{
-	(void)ud;
-	(void)key;
-	return NULL;
-}
-
-static hub_cal_event ev(const char *summary, const char *color,
-			const char *from, const char *to)
-{
-	hub_cal_event e;
-	memset(&e, 0, sizeof(e));
-	snprintf(e.summary, sizeof(e.summary), "%s", summary);
-	snprintf(e.color_id, sizeof(e.color_id), "%s", color);
-	e.start_utc = at(from);
-	e.end_utc = at(to);
-	return e;
-}
 
 /* Three consultants in the week of Mon 2026-06-01 .. Sun 2026-06-07:
  * Anna (calendar: marker Mon 08:00-13:00 and Tue all day, dentist Tue
