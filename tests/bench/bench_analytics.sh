@@ -81,7 +81,7 @@ fi
 # ---- 2. consultants for the history (triggers move every row)
 "$build/core/hubd" -c "$work/hub.conf" >>"$work/hubd.out" 2>&1 &
 hub_pid=$!; pids+=($hub_pid)
-wait_http "http://127.0.0.1:$port/health/live"
+wait_http "http://127.0.0.1:$port/health/live" "$work/hubd.out" "$work/hubd.log"
 login=$(curl -fsS -D "$work/login.h" -H 'Content-Type: application/json' \
   -d '{"username":"boss","password":"pw-bench-Secret1"}' \
   "http://127.0.0.1:$port/api/v1/auth/login")

@@ -30,7 +30,7 @@ path = health.so
 CONF
 "$build/core/hubd" -c "$work/hub.conf" >"$work/hubd.out" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$bare_port/"
-wait_http "http://127.0.0.1:$hub_port/health/live"
+wait_http "http://127.0.0.1:$hub_port/health/live" "$work/hubd.out" "$work/hubd.log"
 
 # warm-up, then alternate to share any machine noise fairly
 run_wrk warm "http://127.0.0.1:$bare_port/" 2 50 >/dev/null

@@ -91,7 +91,7 @@ start_hubd() {
   "$build/core/hubd" -c "$work/hub.conf" >>"$work/hubd.out" 2>&1 &
   hub_pid=$!
   pids+=($hub_pid)
-  wait_http "http://127.0.0.1:$hub_port/health/live"
+  wait_http "http://127.0.0.1:$hub_port/health/live" "$work/hubd.out" "$work/hubd.log"
 }
 stop_hubd() { kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; }
 

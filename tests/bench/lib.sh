@@ -1,23 +1,32 @@
 # tests/bench/lib.sh - shared shell helpers for the benchmark scripts:
 # free ports, waiting for a server, running wrk and reading its figures.
 
-# free_port: prints a free loopback TCP port.
+# free_port: prints a free loopback TCP port, below the kernel's range of
+# ephemeral ports (a port a client connection holds as its local end looks
+# free here, yet a server cannot bind it).
 free_port() {
-  local p
+  local p lo=32768 span
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  span=$(( lo > 12000 ? lo - 10000 : 20000 ))
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
+    p=$(( (lo > 12000 ? 10000 : 40000) + RANDOM % span ))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
   done
   return 1
 }
 
-# wait_http URL: waits up to 20 s for URL to answer 200.
+# wait_http URL [LOG...]: waits up to 20 s for URL to answer 200; when it
+# does not, says so and shows the end of each LOG file.
 wait_http() {
+  local url=$1 f; shift
   for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
     sleep 0.1
   done
-  echo "bench: $1 did not come up" >&2
+  echo "bench: $url did not come up" >&2
+  for f in "$@"; do
+    [[ -f $f ]] && { echo "---- $f" >&2; tail -n 20 "$f" >&2; }
+  done
   return 1
 }
 

@@ -58,7 +58,7 @@ printf 'pw-bench-Secret1\n' | "$build/core/hubctl" -c "$work/hub.conf" \
   user add bench --role staff >/dev/null
 "$build/core/hubd" -c "$work/hub.conf" >"$work/out" 2>&1 &
 pid=$!
-wait_http "http://127.0.0.1:$port/health/live"
+wait_http "http://127.0.0.1:$port/health/live" "$work/out"
 body=$(curl -fsS -D "$work/h" -H 'Content-Type: application/json' \
   -d '{"username":"bench","password":"pw-bench-Secret1"}' \
   "http://127.0.0.1:$port/api/v1/auth/login")

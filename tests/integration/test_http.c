@@ -11,11 +11,15 @@
 #include "check.h"
 #include "hubproc.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -387,6 +391,95 @@ static void *slow_request(void *arg)
 	return NULL;
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Opens a connection to 127.0.0.1:port, sends one keep-alive request for
+ * /health/live and reads its whole answer. Returns the socket, or -1. */
+static int idle_conn(int port)
+{
+	struct sockaddr_in a;
+	char buf[4096];
+	size_t got = 0;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	const char *req = "GET /health/live HTTP/1.1\r\nHost: t\r\n\r\n";
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		goto fail;
+	/* the answer is complete once its body ("...}") has arrived */
+	while (got < sizeof(buf) - 1) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 5000) != 1)
+			goto fail;
+		ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			goto fail;
+		got += (size_t)n;
+		buf[got] = 0;
+		char *body = strstr(buf, "\r\n\r\n");
+		if (body && strchr(body, '}'))
+			return fd;
+	}
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Idle keep-alive connections pin a worker thread each: as many idle
+ * connections as threads must not lock out a new client for longer than
+ * keep_alive_timeout_ms, and the server closes the idle ones then. */
+static void test_idle_keepalive(void)
+{
+	char url[256];
+	int fds[4], open_n = 0, closed = 0;
+	hubproc p;
+	http_res r;
+	const char *conf =
+	    "[server]\nlisten = 127.0.0.1:%PORT%\ndata_dir = %DATA%\n"
+	    "module_dir = %MODULES%\nthreads = 4\n"
+	    "keep_alive_timeout_ms = 1000\n"
+	    "\n[module.health]\npath = health.so\n";
+	if (hubproc_start(&p, conf, NULL) != 0) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		fds[i] = idle_conn(p.port);
+		open_n += fds[i] >= 0;
+	}
+	CHECK_INT(open_n, 4);
+	double t0 = now_s();
+	snprintf(url, sizeof(url), "%s/health/live", p.base);
+	CHECK(http_do("GET", url, NULL, NULL, 0, &r) == 0 && r.status == 200);
+	http_free(&r);
+	double waited = now_s() - t0;
+	if (waited > 4.0)
+		fprintf(stderr, "a new client waited %.1f s\n", waited);
+	CHECK(waited < 4.0);
+	for (int i = 0; i < 4; i++) {
+		char c;
+		struct pollfd q = {fds[i], POLLIN, 0};
+		if (fds[i] < 0)
+			continue;
+		/* end of stream: the server closed the idle connection */
+		if (poll(&q, 1, 4000) == 1 && read(fds[i], &c, 1) == 0)
+			closed++;
+		close(fds[i]);
+	}
+	CHECK_INT(closed, open_n);
+	hubproc_stop(&p, SIGTERM);
+	hubproc_cleanup(&p);
+}
+
 static void test_drain(void)
 {
 	pthread_t t;
@@ -545,6 +638,7 @@ int main(void)
 	test_proxy();
 	test_trusted_proxy_and_hup();
 	test_drain();
+	test_idle_keepalive();
 	hubproc_cleanup(&h);
 	test_crash_record(conf, env);
 	test_live_budget(conf);

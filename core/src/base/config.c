@@ -513,6 +513,7 @@ static const known_key known[] = {
     {"server", "access_log", chk_bool},
     {"server", "max_body_bytes", chk_bytes},
     {"server", "request_timeout_ms", chk_ms},
+    {"server", "keep_alive_timeout_ms", chk_ms},
     {"server", "module_dir", chk_nonempty},
     {"server", "web_dir", chk_nonempty},
     {"server", "secret_key", chk_nonempty},

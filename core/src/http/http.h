@@ -76,6 +76,9 @@ typedef struct hub_server_opts {
 	unsigned threads;
 	size_t max_body; /* bytes */
 	unsigned request_timeout_ms;
+	/* how long an idle keep-alive connection may hold its worker
+	 * thread before the server closes it; 0 = 5000 */
+	unsigned keep_alive_timeout_ms;
 	const char *tls_certificate; /* PEM with key, or NULL */
 	const char *trusted_proxies; /* comma list of addresses/CIDRs */
 	hub_report_fn report_error;  /* a handler crashed; NULL = log only */

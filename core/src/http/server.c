@@ -73,7 +73,7 @@ static void on_exit_thread(const struct mg_context *ctx, int thread_type,
 
 int hub_server_start(const hub_server_opts *o, char *err, size_t errlen)
 {
-	char threads[16], timeout[16], ports[300];
+	char threads[16], timeout[16], idle[16], ports[300];
 	const char *options[32];
 	size_t n = 0;
 	struct mg_callbacks cb;
@@ -86,6 +86,8 @@ int hub_server_start(const hub_server_opts *o, char *err, size_t errlen)
 	snprintf(threads, sizeof(threads), "%u", o->threads ? o->threads : 16);
 	snprintf(timeout, sizeof(timeout), "%u",
 		 o->request_timeout_ms ? o->request_timeout_ms : 30000);
+	snprintf(idle, sizeof(idle), "%u",
+		 o->keep_alive_timeout_ms ? o->keep_alive_timeout_ms : 5000);
 	snprintf(ports, sizeof(ports), "%s%s", o->listen,
 		 o->tls_certificate ? "s" : "");
 	if (hub_proxy_configure(o->trusted_proxies, err, errlen) != 0)
@@ -98,8 +100,12 @@ int hub_server_start(const hub_server_opts *o, char *err, size_t errlen)
 	options[n++] = timeout;
 	options[n++] = "enable_keep_alive";
 	options[n++] = "yes";
+	/* civetweb serves a connection on one worker thread until it
+	 * closes: an idle keep-alive connection pins that thread, so idle
+	 * ones must go soon or a few browsers (or nginx's upstream pool)
+	 * leave no thread for new clients */
 	options[n++] = "keep_alive_timeout_ms";
-	options[n++] = "60000";
+	options[n++] = idle;
 	options[n++] = "tcp_nodelay";
 	options[n++] = "1";
 	options[n++] = "decode_url";

@@ -67,6 +67,8 @@ static int serve(void)
 	    (size_t)hub_conf_int("server", "max_body_bytes", 1024 * 1024);
 	o.request_timeout_ms =
 	    (unsigned)hub_conf_int("server", "request_timeout_ms", 30000);
+	o.keep_alive_timeout_ms =
+	    (unsigned)hub_conf_int("server", "keep_alive_timeout_ms", 5000);
 	o.tls_certificate = hub_conf_get("server", "tls_certificate");
 	o.trusted_proxies = hub_conf_get("server", "trusted_proxies");
 	o.report_error = hub_report_error;
