@@ -9,7 +9,8 @@
  * since: booking_admin_changed invalidates that namespace on every server
  * after the change committed) and for at most BOOKING_COPY_MS, the bound
  * for changes that announce nothing (another process without Redis). An
- * epoch of 0 (no Redis, or its listener not subscribed) keeps no copy.
+ * epoch of 0 (PostgreSQL without Redis, or its listener not subscribed)
+ * keeps no copy.
  * Copies go in and out by value: no caller holds a pointer into them.
  *
  * What makes listings and copies stale is said here too (booking_changed,

@@ -248,15 +248,14 @@ int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 
 	*out = NULL;
 	*n = 0;
-	/* one row per slot: the index booking_bookings_slot (slot_start,
-	 * status, consultant_id) covers it and gives the groups in order,
-	 * so no temporary b-tree, and the rows handed out are a tenth of
-	 * the bookings (the listing needs no split by consultant) */
+	/* one row per slot with bookings: the count the triggers of
+	 * migration 4 keep in the slot's lock row (a range of the table's
+	 * primary key), instead of counting the bookings on every listing */
 	rc = hubkit_prepare(
 	    BOOKING_SQL, db,
-	    "SELECT slot_start, COUNT(*) FROM booking_bookings WHERE "
-	    "slot_start >= ? AND slot_start < ? AND status = 'booked' "
-	    "GROUP BY slot_start ORDER BY slot_start",
+	    "SELECT slot_start, booked FROM booking_slot_locks WHERE "
+	    "slot_start >= ? AND slot_start < ? AND booked > 0 "
+	    "ORDER BY slot_start",
 	    (hubkit_arg[]){HUBKIT_INT(from), HUBKIT_INT(to)}, 2, &st);
 	while (rc == HUB_DB_OK &&
 	       (rc = BOOKING_API->stmt_step(st)) == HUB_DB_ROW) {

@@ -82,8 +82,9 @@ int booking_db_gen(hub_db *db, int64_t *gen);
  * was read (every such change ends with booking_admin_changed, which
  * invalidates that namespace on every server through Redis), and at
  * most BOOKING_COPY_MS; without invalidations from the other servers
- * (epoch 0: no Redis, or its listener not subscribed) they are read from
- * storage each time. booking_db_gen_cached is booking_db_gen through its
+ * (epoch 0: PostgreSQL without Redis, or its listener not subscribed)
+ * they are read from storage each time. On SQLite without Redis this
+ * process is the only server and its own invalidations are all. booking_db_gen_cached is booking_db_gen through its
  * copy; booking_db_consultants (active_only) and booking_db_blocks use
  * theirs. Returns HUB_DB_OK or an error. */
 #define BOOKING_ADMIN_NS "booking.admin"
@@ -122,8 +123,9 @@ void booking_copies_free(void);
 int booking_db_consultants(hub_db *db, int active_only,
 			   booking_consultant **out, int *n);
 
-/* Active bookings per slot (one total each, consultant_id 0) with
- * slot_start in [from, to), sorted by slot_start. *out owned: free(). */
+/* Active bookings per slot (one total each, consultant_id 0, read from
+ * the count migration 4's triggers keep) with slot_start in [from, to)
+ * and at least one booking, sorted by slot_start. *out owned: free(). */
 int booking_db_counts(hub_db *db, int64_t from, int64_t to, booking_count **out,
 		      int *n);
 

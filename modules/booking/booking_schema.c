@@ -11,7 +11,9 @@
  *   booking_slot_locks   one row per booked slot start: the row a booking
  *                        transaction locks, so capacity checks of one slot
  *                        are serialised on PostgreSQL as they are by
- *                        BEGIN IMMEDIATE on SQLite
+ *                        BEGIN IMMEDIATE on SQLite; and (migration 4)
+ *                        `booked`, the slot's bookings with status
+ *                        'booked', kept by triggers on booking_bookings
  *   booking_idempotency  Idempotency-Key records (user, key, request hash,
  *                        first answer)
  *   booking_meta         named counters (migration 3): 'admin_gen', bumped
@@ -187,6 +189,65 @@ static const char mig3[] = "CREATE TABLE booking_meta ("
 			   "INSERT INTO booking_meta (name, value) VALUES "
 			   "('admin_gen', 1);";
 
+/* Migration 4: the number of booked places per slot start, kept in the
+ * slot's lock row by triggers on booking_bookings, so the listing reads
+ * one row per slot instead of counting bookings on every request. Every
+ * insert, delete, cancellation or move of a booking, whoever writes it
+ * (the API, the import, a restore into an emptied table), changes the
+ * count in the same transaction; a move takes one place from the old
+ * slot and adds one to the new. The migration counts the bookings that
+ * are already there. Capacity checks still count the bookings
+ * themselves (booking_db_slot_state): the column serves reading only. */
+#define MIG4_BACKFILL(TYPE)                                                   \
+	"ALTER TABLE booking_slot_locks ADD COLUMN booked " TYPE                \
+	" NOT NULL DEFAULT 0;"                                                 \
+	"INSERT INTO booking_slot_locks (slot_start, booked)"                  \
+	" SELECT slot_start, COUNT(*) FROM booking_bookings"                   \
+	" WHERE status = 'booked' GROUP BY slot_start"                         \
+	" ON CONFLICT (slot_start) DO UPDATE SET booked = excluded.booked;"
+#define MIG4_ADD(SLOT)                                                         \
+	"INSERT INTO booking_slot_locks (slot_start, booked) VALUES (" SLOT    \
+	", 1) ON CONFLICT (slot_start) DO UPDATE SET booked ="                 \
+	" booking_slot_locks.booked + 1;"
+#define MIG4_TAKE                                                              \
+	"UPDATE booking_slot_locks SET booked = booked - 1"                    \
+	" WHERE slot_start = OLD.slot_start"
+
+static const char mig4_sqlite[] =
+    MIG4_BACKFILL("INTEGER")
+    "CREATE TRIGGER booking_booked_ins AFTER INSERT ON booking_bookings"
+    " WHEN NEW.status = 'booked' BEGIN " MIG4_ADD("NEW.slot_start") " END;"
+    "CREATE TRIGGER booking_booked_del AFTER DELETE ON booking_bookings"
+    " WHEN OLD.status = 'booked' BEGIN " MIG4_TAKE "; END;"
+    "CREATE TRIGGER booking_booked_upd AFTER UPDATE OF slot_start, status"
+    " ON booking_bookings WHEN OLD.slot_start IS NOT NEW.slot_start"
+    " OR OLD.status IS NOT NEW.status BEGIN " MIG4_TAKE
+    " AND OLD.status = 'booked';"
+    "INSERT INTO booking_slot_locks (slot_start, booked)"
+    " SELECT NEW.slot_start, 1 WHERE NEW.status = 'booked'"
+    " ON CONFLICT (slot_start) DO UPDATE SET booked ="
+    " booking_slot_locks.booked + 1; END;";
+
+static const char mig4_pg[] =
+    MIG4_BACKFILL("BIGINT")
+    "CREATE FUNCTION booking_booked_count() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    " IF TG_OP <> 'INSERT' THEN"
+    "  IF OLD.status = 'booked' THEN " MIG4_TAKE "; END IF;"
+    " END IF;"
+    " IF TG_OP <> 'DELETE' THEN"
+    "  IF NEW.status = 'booked' THEN " MIG4_ADD("NEW.slot_start") " END IF;"
+    " END IF;"
+    " RETURN NULL; END $$;"
+    "CREATE TRIGGER booking_booked_ins_del AFTER INSERT OR DELETE"
+    " ON booking_bookings FOR EACH ROW"
+    " EXECUTE FUNCTION booking_booked_count();"
+    "CREATE TRIGGER booking_booked_upd AFTER UPDATE OF slot_start, status"
+    " ON booking_bookings FOR EACH ROW WHEN"
+    " (OLD.slot_start IS DISTINCT FROM NEW.slot_start"
+    " OR OLD.status IS DISTINCT FROM NEW.status)"
+    " EXECUTE FUNCTION booking_booked_count();";
+
 int booking_db_register(const hub_api *api, hub_ctx *ctx)
 {
 	if (api->migration(ctx, 1, mig1_sqlite, mig1_pg) != 0 ||
@@ -196,5 +257,7 @@ int booking_db_register(const hub_api *api, hub_ctx *ctx)
 	     * about ids SQLite would not make; user_id is always given) */
 	    api->migration(ctx, 2, mig2, mig2) != 0)
 		return -1;
-	return api->migration(ctx, 3, mig3, NULL);
+	if (api->migration(ctx, 3, mig3, NULL) != 0)
+		return -1;
+	return api->migration(ctx, 4, mig4_sqlite, mig4_pg);
 }

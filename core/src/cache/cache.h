@@ -34,7 +34,8 @@ void hub_cache_invalidate_local(const char *ns);
 void hub_cache_set_broadcast(void (*fn)(const char *ns));
 
 /* Says whether invalidations of the other servers reach this process (1:
- * the Redis listener is subscribed; 0: not, the default). */
+ * the Redis listener is subscribed, or there are no other servers: SQLite
+ * without Redis; 0: not, the default). */
 void hub_cache_set_listening(int on);
 
 /* A number changed by every hub_cache_invalidate_local of `ns` or of

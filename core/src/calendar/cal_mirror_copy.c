@@ -78,33 +78,85 @@ int hub_cal_copy_key(const char *const *ids, int n, int64_t from_utc,
 	return 0;
 }
 
+/* An event in a stored copy: its times, then its four strings each with
+ * their NUL, only as long as they are (a hub_cal_event is ~480 bytes,
+ * its strings rarely 60: the listing copies a week's events twice per
+ * request, once out of the cache and once into its buffer). */
+typedef struct copy_ev {
+	int64_t start_utc, end_utc;
+	int32_t all_day;
+} copy_ev;
+
+/* Reads one NUL-terminated string of at most `room` - 1 characters from
+ * *p (before end) into dst. Returns 0, or -1 when it is malformed. */
+static int take_str(const char **p, const char *end, char *dst, size_t room)
+{
+	size_t len = strnlen(*p, (size_t)(end - *p));
+	if (*p + len == end || len >= room)
+		return -1;
+	memcpy(dst, *p, len + 1);
+	*p += len + 1;
+	return 0;
+}
+
+/* Decodes a stored copy into the caller's arrays. Returns the number of
+ * events, or -1 when it does not match (n, cap) or is malformed. */
+static int decode(const char *v, size_t len, int n, hub_cal_event *buf,
+		  int cap, int *first, int *counts)
+{
+	const char *p = v, *end = v + len;
+	copy_head h;
+	size_t ints = 2 * (size_t)n * sizeof(int);
+
+	if (len < sizeof(h))
+		return -1;
+	memcpy(&h, p, sizeof(h));
+	p += sizeof(h);
+	if (h.n != n || h.total < 0 || h.total > cap ||
+	    (size_t)(end - p) < ints)
+		return -1;
+	memcpy(first, p, ints / 2);
+	memcpy(counts, p + ints / 2, ints / 2);
+	p += ints;
+	for (int i = 0; i < h.total; i++) {
+		hub_cal_event *e = &buf[i];
+		copy_ev ev;
+		if ((size_t)(end - p) < sizeof(ev))
+			return -1;
+		memcpy(&ev, p, sizeof(ev));
+		p += sizeof(ev);
+		e->start_utc = ev.start_utc;
+		e->end_utc = ev.end_utc;
+		e->all_day = ev.all_day;
+		if (take_str(&p, end, e->id, sizeof(e->id)) != 0 ||
+		    take_str(&p, end, e->summary, sizeof(e->summary)) != 0 ||
+		    take_str(&p, end, e->color_id, sizeof(e->color_id)) != 0 ||
+		    take_str(&p, end, e->hub_key, sizeof(e->hub_key)) != 0)
+			return -1;
+	}
+	return p == end ? h.total : -1;
+}
+
 int hub_cal_copy_get(const hub_cal_copy_keybuf *k, int n, hub_cal_event *buf,
 		     int cap, int *first, int *counts)
 {
-	size_t len = 0, want;
+	size_t len = 0;
 	char *v;
-	copy_head h;
-	int total = -1;
+	int total;
 
 	if (!k->key[0] || !(v = hub_cache_get(COPY_NS, k->key, &len)))
 		return -1;
-	if (len < sizeof(h))
-		goto out;
-	memcpy(&h, v, sizeof(h));
-	want = sizeof(h) + 2 * (size_t)n * sizeof(int) +
-	       (size_t)(h.total > 0 ? h.total : 0) * sizeof(hub_cal_event);
-	if (h.n != n || h.total < 0 || h.total > cap || len != want)
-		goto out;
-	memcpy(first, v + sizeof(h), (size_t)n * sizeof(int));
-	memcpy(counts, v + sizeof(h) + (size_t)n * sizeof(int),
-	       (size_t)n * sizeof(int));
-	if (h.total > 0)
-		memcpy(buf, v + sizeof(h) + 2 * (size_t)n * sizeof(int),
-		       (size_t)h.total * sizeof(hub_cal_event));
-	total = h.total;
-out:
+	total = decode(v, len, n, buf, cap, first, counts);
 	hub_cache_free(v);
 	return total;
+}
+
+/* Appends the string s with its NUL at *o. */
+static void put_str(char *v, size_t *o, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	memcpy(v + *o, s, len);
+	*o += len;
 }
 
 void hub_cal_copy_put(const hub_cal_copy_keybuf *k, int n, int total,
@@ -112,22 +164,36 @@ void hub_cal_copy_put(const hub_cal_copy_keybuf *k, int n, int total,
 		      const int *counts)
 {
 	copy_head h = {n, total};
-	size_t ints = 2 * (size_t)n * sizeof(int), len;
+	size_t ints = 2 * (size_t)n * sizeof(int), len, o;
 	char *v;
 
 	/* a result that did not fit the caller's buffer is not whole */
 	if (!k->key[0] || total < 0 || total > cap)
 		return;
-	len = sizeof(h) + ints + (size_t)total * sizeof(hub_cal_event);
+	len = sizeof(h) + ints;
+	for (int i = 0; i < total; i++)
+		len += sizeof(copy_ev) + strlen(buf[i].id) +
+		       strlen(buf[i].summary) + strlen(buf[i].color_id) +
+		       strlen(buf[i].hub_key) + 4;
 	if (!(v = malloc(len)))
 		return; /* no copy: the next listing reads the mirror */
 	memcpy(v, &h, sizeof(h));
-	memcpy(v + sizeof(h), first, (size_t)n * sizeof(int));
-	memcpy(v + sizeof(h) + (size_t)n * sizeof(int), counts,
-	       (size_t)n * sizeof(int));
-	if (total > 0)
-		memcpy(v + sizeof(h) + ints, buf,
-		       (size_t)total * sizeof(hub_cal_event));
+	memcpy(v + sizeof(h), first, ints / 2);
+	memcpy(v + sizeof(h) + ints / 2, counts, ints / 2);
+	o = sizeof(h) + ints;
+	for (int i = 0; i < total; i++) {
+		copy_ev ev;
+		memset(&ev, 0, sizeof(ev)); /* its padding too */
+		ev.start_utc = buf[i].start_utc;
+		ev.end_utc = buf[i].end_utc;
+		ev.all_day = (int32_t)buf[i].all_day;
+		memcpy(v + o, &ev, sizeof(ev));
+		o += sizeof(ev);
+		put_str(v, &o, buf[i].id);
+		put_str(v, &o, buf[i].summary);
+		put_str(v, &o, buf[i].color_id);
+		put_str(v, &o, buf[i].hub_key);
+	}
 	hub_cache_put(COPY_NS, k->key, v, len, k->ttl_s);
 	free(v);
 }

@@ -91,7 +91,11 @@ static int redis_rate_hit(void *self, const char *rate_class, const char *key,
 }
 
 /* Connects the cluster's Redis when [redis] url is set: rate limits and
- * cache invalidations go through it from now on. */
+ * cache invalidations go through it from now on. Without Redis on
+ * SQLite, this process is the only server of its database (the data
+ * directory's lock), so every invalidation there is is its own: the
+ * cache's epochs are complete, and in-process copies keyed by them
+ * (booking_copies.c) may be kept. */
 static int start_redis(char *err, size_t errlen)
 {
 	static const hub_rate_backend be = {"redis", redis_rate_hit, NULL,
@@ -101,6 +105,8 @@ static int start_redis(char *err, size_t errlen)
 	if (hub_redis_enabled()) {
 		hub_rate_set_backend(&be);
 		g_up.redis = 1;
+	} else if (!hub_store_engine_is_pg()) {
+		hub_cache_set_listening(1);
 	}
 	return 0;
 }
