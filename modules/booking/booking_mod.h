@@ -84,9 +84,10 @@ int booking_db_gen(hub_db *db, int64_t *gen);
  * most BOOKING_COPY_MS; without invalidations from the other servers
  * (epoch 0: PostgreSQL without Redis, or its listener not subscribed)
  * they are read from storage each time. On SQLite without Redis this
- * process is the only server and its own invalidations are all. booking_db_gen_cached is booking_db_gen through its
- * copy; booking_db_consultants (active_only) and booking_db_blocks use
- * theirs. Returns HUB_DB_OK or an error. */
+ * process is the only server and its own invalidations are all.
+ * booking_db_gen_cached is booking_db_gen through its copy;
+ * booking_db_consultants (active_only) and booking_db_blocks use theirs.
+ * Returns HUB_DB_OK or an error. */
 #define BOOKING_ADMIN_NS "booking.admin"
 #define BOOKING_COPY_MS	 1000
 int booking_db_gen_cached(hub_db *db, int64_t *gen);

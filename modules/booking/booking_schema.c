@@ -198,45 +198,43 @@ static const char mig3[] = "CREATE TABLE booking_meta ("
  * slot and adds one to the new. The migration counts the bookings that
  * are already there. Capacity checks still count the bookings
  * themselves (booking_db_slot_state): the column serves reading only. */
-#define MIG4_BACKFILL(TYPE)                                                   \
-	"ALTER TABLE booking_slot_locks ADD COLUMN booked " TYPE                \
-	" NOT NULL DEFAULT 0;"                                                 \
+#define MIG4_BACKFILL                                                          \
+	"ALTER TABLE booking_slot_locks ADD COLUMN booked BIGINT NOT NULL"     \
+	" DEFAULT 0;"                                                          \
 	"INSERT INTO booking_slot_locks (slot_start, booked)"                  \
 	" SELECT slot_start, COUNT(*) FROM booking_bookings"                   \
 	" WHERE status = 'booked' GROUP BY slot_start"                         \
 	" ON CONFLICT (slot_start) DO UPDATE SET booked = excluded.booked;"
-#define MIG4_ADD(SLOT)                                                         \
-	"INSERT INTO booking_slot_locks (slot_start, booked) VALUES (" SLOT    \
-	", 1) ON CONFLICT (slot_start) DO UPDATE SET booked ="                 \
+#define MIG4_ADD_NEW                                                           \
+	"INSERT INTO booking_slot_locks (slot_start, booked) VALUES"           \
+	" (NEW.slot_start, 1) ON CONFLICT (slot_start) DO UPDATE SET booked =" \
 	" booking_slot_locks.booked + 1;"
-#define MIG4_TAKE                                                              \
+#define MIG4_TAKE_OLD                                                          \
 	"UPDATE booking_slot_locks SET booked = booked - 1"                    \
 	" WHERE slot_start = OLD.slot_start"
 
-static const char mig4_sqlite[] =
-    MIG4_BACKFILL("INTEGER")
+static const char mig4_sqlite[] = MIG4_BACKFILL
     "CREATE TRIGGER booking_booked_ins AFTER INSERT ON booking_bookings"
-    " WHEN NEW.status = 'booked' BEGIN " MIG4_ADD("NEW.slot_start") " END;"
+    " WHEN NEW.status = 'booked' BEGIN " MIG4_ADD_NEW " END;"
     "CREATE TRIGGER booking_booked_del AFTER DELETE ON booking_bookings"
-    " WHEN OLD.status = 'booked' BEGIN " MIG4_TAKE "; END;"
+    " WHEN OLD.status = 'booked' BEGIN " MIG4_TAKE_OLD "; END;"
     "CREATE TRIGGER booking_booked_upd AFTER UPDATE OF slot_start, status"
     " ON booking_bookings WHEN OLD.slot_start IS NOT NEW.slot_start"
-    " OR OLD.status IS NOT NEW.status BEGIN " MIG4_TAKE
+    " OR OLD.status IS NOT NEW.status BEGIN " MIG4_TAKE_OLD
     " AND OLD.status = 'booked';"
     "INSERT INTO booking_slot_locks (slot_start, booked)"
     " SELECT NEW.slot_start, 1 WHERE NEW.status = 'booked'"
     " ON CONFLICT (slot_start) DO UPDATE SET booked ="
     " booking_slot_locks.booked + 1; END;";
 
-static const char mig4_pg[] =
-    MIG4_BACKFILL("BIGINT")
+static const char mig4_pg[] = MIG4_BACKFILL
     "CREATE FUNCTION booking_booked_count() RETURNS trigger"
     " LANGUAGE plpgsql AS $$ BEGIN"
     " IF TG_OP <> 'INSERT' THEN"
-    "  IF OLD.status = 'booked' THEN " MIG4_TAKE "; END IF;"
+    "  IF OLD.status = 'booked' THEN " MIG4_TAKE_OLD "; END IF;"
     " END IF;"
     " IF TG_OP <> 'DELETE' THEN"
-    "  IF NEW.status = 'booked' THEN " MIG4_ADD("NEW.slot_start") " END IF;"
+    "  IF NEW.status = 'booked' THEN " MIG4_ADD_NEW " END IF;"
     " END IF;"
     " RETURN NULL; END $$;"
     "CREATE TRIGGER booking_booked_ins_del AFTER INSERT OR DELETE"

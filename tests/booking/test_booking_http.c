@@ -579,13 +579,14 @@ static void test_booked_counts(void)
 	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
 	      SQLITE_OK);
 	/* a cancellation, and its undoing by an outcome, happened above */
-	long long cancelled = sql_int(db, "SELECT COUNT(*) FROM booking_history "
-					  "WHERE action = 'cancelled'");
+	long long cancelled =
+	    sql_int(db, "SELECT COUNT(*) FROM booking_history "
+			"WHERE action = 'cancelled'");
 	long long moved = sql_int(db, "SELECT COUNT(*) FROM booking_history "
 				      "WHERE action = 'rescheduled'");
-	long long booked = sql_int(
-	    db, "SELECT COUNT(*) FROM booking_bookings WHERE status = "
-		"'booked'");
+	long long booked =
+	    sql_int(db, "SELECT COUNT(*) FROM booking_bookings WHERE status = "
+			"'booked'");
 	long long kept =
 	    sql_int(db, "SELECT SUM(booked) FROM booking_slot_locks");
 	long long wrong = sql_int(

@@ -101,8 +101,8 @@ static int take_str(const char **p, const char *end, char *dst, size_t room)
 
 /* Decodes a stored copy into the caller's arrays. Returns the number of
  * events, or -1 when it does not match (n, cap) or is malformed. */
-static int decode(const char *v, size_t len, int n, hub_cal_event *buf,
-		  int cap, int *first, int *counts)
+static int decode(const char *v, size_t len, int n, hub_cal_event *buf, int cap,
+		  int *first, int *counts)
 {
 	const char *p = v, *end = v + len;
 	copy_head h;
