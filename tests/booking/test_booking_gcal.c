@@ -380,6 +380,9 @@ int main(void)
 		 "[server]\nlisten = 127.0.0.1:%%PORT%%\ndata_dir = %%DATA%%\n"
 		 "module_dir = %%MODULES%%\nthreads = 16\nbootstrap_admin = "
 		 "false\n"
+		 /* the jobs' turns are logged at debug: a failed run keeps
+		  * its directory, and the log then shows what each job did */
+		 "log_level = debug\n"
 		 "[calendar]\nbackend = google\napi_base = %s\n"
 		 "credentials_file = %s\ncentral_calendar_id = %s\n"
 		 "sync_interval_s = 10\nquota_per_minute = 1000\n"
