@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ----------------------------------------------------------------- state */
 
@@ -219,29 +218,6 @@ static int validate(void)
 
 /* ------------------------------------------------------------- public */
 
-int hub_conf_parse_rate(const char *text, unsigned *count, unsigned *window_s)
-{
-	char *end = NULL;
-	unsigned long c;
-	if (!text || !isdigit((unsigned char)*text))
-		return -1;
-	errno = 0;
-	c = strtoul(text, &end, 10);
-	if (errno || c == 0 || c > 1000000 || *end != '/')
-		return -1;
-	end++;
-	if (!strcmp(end, "s") || !strcmp(end, "sec"))
-		*window_s = 1;
-	else if (!strcmp(end, "min") || !strcmp(end, "m"))
-		*window_s = 60;
-	else if (!strcmp(end, "h") || !strcmp(end, "hour"))
-		*window_s = 3600;
-	else
-		return -1;
-	*count = (unsigned)c;
-	return 0;
-}
-
 static void apply_env(const char *var, const char *section, const char *key)
 {
 	const char *v = getenv(var);
@@ -355,33 +331,6 @@ const char *hub_conf_get(const char *section, const char *key)
 {
 	conf_entry *e = find(section, key);
 	return e ? e->value : NULL;
-}
-
-int hub_parse_bool(const char *v)
-{
-	static const char *const yes[] = {"true", "yes", "on", "1"};
-	static const char *const no[] = {"false", "no", "off", "0"};
-	for (size_t i = 0; v && i < 4; i++) {
-		if (!strcasecmp(v, yes[i]))
-			return 1;
-		if (!strcasecmp(v, no[i]))
-			return 0;
-	}
-	return -1;
-}
-
-int hub_parse_ll(const char *v, long long *out)
-{
-	char *end = NULL;
-	long long x;
-	if (!v || !*v)
-		return -1;
-	errno = 0;
-	x = strtoll(v, &end, 10);
-	if (errno || *end)
-		return -1;
-	*out = x;
-	return 0;
 }
 
 long long hub_conf_int(const char *section, const char *key, long long def)

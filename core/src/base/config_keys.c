@@ -4,6 +4,9 @@
  * rates, time zones, URLs...), and the fixed keys of every
  * [module.NAME] section. config.c runs every entry it read through
  * hub_conf_check_key; a module's own keys are checked by the loader.
+ * The value parsers the rules share with the rest of the core
+ * (hub_parse_bool, hub_parse_ll, hub_conf_parse_rate; conf.h) live here
+ * too, so this file needs nothing of config.c.
  */
 #define _GNU_SOURCE
 #include "base/config_keys.h"
@@ -15,7 +18,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+/* ------------------------------------------------------ value parsers */
+
+int hub_parse_bool(const char *v)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	for (size_t i = 0; v && i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+int hub_parse_ll(const char *v, long long *out)
+{
+	char *end = NULL;
+	long long x;
+	if (!v || !*v)
+		return -1;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int hub_conf_parse_rate(const char *text, unsigned *count, unsigned *window_s)
+{
+	char *end = NULL;
+	unsigned long c;
+	if (!text || !isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	c = strtoul(text, &end, 10);
+	if (errno || c == 0 || c > 1000000 || *end != '/')
+		return -1;
+	end++;
+	if (!strcmp(end, "s") || !strcmp(end, "sec"))
+		*window_s = 1;
+	else if (!strcmp(end, "min") || !strcmp(end, "m"))
+		*window_s = 60;
+	else if (!strcmp(end, "h") || !strcmp(end, "hour"))
+		*window_s = 3600;
+	else
+		return -1;
+	*count = (unsigned)c;
+	return 0;
+}
+
+/* ---------------------------------------------------------- rules */
 
 typedef int (*check_fn)(const char *v, char *why, size_t n);
 
